@@ -1,0 +1,316 @@
+"""The ``feeds`` command line: one small function per command, the work lives elsewhere.
+
+Exit codes (every command): 0 success, warnings allowed; 1 a source, file or page
+failed or drifted while everything else was done; 2 bad config or usage; 3 another
+refresh holds the lock.  In a terminal commands show progress and a summary; with
+``--quiet`` or without a terminal they print nothing on success and one line per
+problem on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from feeds import __version__
+from feeds.config import Config, load_config
+from feeds.errors import ConfigError, FeedsError, LockHeldError, StateError
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+DEFAULT_CONFIG = "sources.yaml"
+
+
+class Console:
+    """Where output goes: chatty in a terminal, one line per problem under cron."""
+
+    def __init__(self, quiet: bool, err: TextIO | None = None, out: TextIO | None = None) -> None:
+        self.err = err or sys.stderr
+        self.out = out or sys.stdout
+        self.interactive = not quiet and self.err.isatty()
+
+    def progress(self, line: str) -> None:
+        if self.interactive:
+            self.err.write(f"\r\033[K{line[:110]}")
+            self.err.flush()
+
+    def end_progress(self) -> None:
+        if self.interactive:
+            self.err.write("\r\033[K")
+            self.err.flush()
+
+    def info(self, line: str) -> None:
+        if self.interactive:
+            self.out.write(line + "\n")
+
+    def problem(self, line: str) -> None:
+        self.err.write(line + "\n")
+
+    def warning(self, line: str) -> None:
+        if self.interactive:
+            self.err.write(f"warning: {line}\n")
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return load_config(Path(args.config))
+
+
+# --- commands ---------------------------------------------------------------------------
+
+
+def cmd_refresh(args: argparse.Namespace, console: Console) -> int:
+    from feeds.refresh import refresh
+
+    config = _config(args)
+    if args.only and args.only not in {s.name for s in config.sources}:
+        names = ", ".join(s.name for s in config.sources)
+        raise ConfigError([f"{args.config}: --only {args.only}: no such source (sources: {names})"])
+    report = refresh(config, only=args.only, progress=console.progress)
+    console.end_progress()
+    for warning in report.warnings:
+        console.warning(warning)
+    for problem in report.problems:
+        console.problem(problem)
+    for source in report.sources:
+        status = source.health.status if source.health else "?"
+        requests = f", {source.requests} requests" if source.requests else ""
+        console.info(
+            f"{source.name}: {source.new} new, {source.changed} updated, "
+            f"{source.seen} seen{requests} [{status}]"
+        )
+    written = len(report.publish.written)
+    console.info(
+        f"published {written} changed file(s) to {config.output}"
+        if written
+        else f"nothing changed in {config.output}"
+    )
+    return report.exit_code
+
+
+def cmd_validate(args: argparse.Namespace, console: Console) -> int:
+    from feeds.profile import load_profile
+
+    config = _config(args)
+    load_profile(config.profile, str(args.config))
+    console.info(
+        f"{args.config}: OK ({len(config.sections)} sections, {len(config.sources)} sources)"
+    )
+    return EXIT_OK
+
+
+def cmd_publish(args: argparse.Namespace, console: Console) -> int:
+    from feeds.lock import exclusive
+    from feeds.refresh import open_store, publish_state
+
+    config = _config(args)
+    with exclusive(config.state.with_name(config.state.name + ".lock"), config.lock_timeout):
+        if not config.state.exists():
+            raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
+        store = open_store(config)
+        try:
+            report = publish_state(config, store)
+        finally:
+            store.close()
+    for failure in report.failures:
+        console.problem(str(failure))
+    console.info(f"published {len(report.written)} changed file(s) to {config.output}")
+    return EXIT_PROBLEMS if report.failures else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    from feeds.serve import ServeSettings, serve_forever
+
+    config = _config(args)
+    settings = ServeSettings(root=config.output, host=args.host, port=args.port)
+    console.err.write(f"serving {config.output} on http://{args.host}:{args.port}/\n")
+    serve_forever(settings, log=console.info if console.interactive else None)
+    return EXIT_OK
+
+
+def _read_store(args: argparse.Namespace) -> tuple[Config, object]:
+    from feeds.refresh import open_store
+
+    config = _config(args)
+    if not config.state.exists():
+        raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
+    return config, open_store(config)
+
+
+def cmd_list(args: argparse.Namespace, console: Console) -> int:
+    from feeds.store import Store
+
+    config, store = _read_store(args)
+    assert isinstance(store, Store)
+    try:
+        if args.section and args.section not in {"all", *(s.id for s in config.sections)}:
+            raise ConfigError([f"--section {args.section}: no such section"])
+        for entry in store.entries(include_hidden=True):
+            if args.section not in (None, "all") and args.section not in (
+                entry.section,
+                *entry.extra_sections,
+            ):
+                continue
+            day = entry.published.date().isoformat() if entry.date_known else "undated"
+            flag = " [hidden]" if entry.hidden else ""
+            console.out.write(f"{entry.id}\t{day}\t{entry.section}\t{entry.release.title}{flag}\n")
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def cmd_show(args: argparse.Namespace, console: Console) -> int:
+    from feeds.store import Store
+
+    store = _read_store(args)[1]
+    assert isinstance(store, Store)
+    try:
+        entry = store.entry(args.id)
+        if entry is None:
+            console.problem(f"{args.id}: no such entry (see `feeds list`)")
+            return EXIT_PROBLEMS
+        r = entry.release
+        out = console.out
+        out.write(f"id:         {entry.id}\n")
+        out.write(f"title:      {r.title}{' (derived from the text)' if r.title_derived else ''}\n")
+        out.write(f"kind:       {r.kind.value}\n")
+        out.write(
+            f"date:       {r.date.isoformat() if r.date else 'none (dated by first sighting)'}"
+            f" [{r.date_origin.value}]\n"
+        )
+        out.write(f"published:  {entry.published.isoformat()}\n")
+        out.write(f"updated:    {entry.updated.isoformat()}\n")
+        out.write(f"section:    {', '.join((entry.section, *entry.extra_sections))}\n")
+        out.write(f"url:        {r.url or '-'}\n")
+        out.write(f"page:       {entry.page_path}\n")
+        out.write(f"language:   {r.language or '-'}\n")
+        out.write(f"hidden:     {'yes' if entry.hidden else 'no'}\n")
+        out.write(f"lead:       {r.lead}\n")
+        out.write("sightings:\n")
+        for s in entry.sightings:
+            out.write(
+                f"  {s.source}\t{s.kind.value}\t{s.locator}\t"
+                f"first {s.first_seen.isoformat()}\tlast {s.last_seen.isoformat()}\n"
+            )
+    finally:
+        store.close()
+    return EXIT_OK
+
+
+def _set_hidden(args: argparse.Namespace, console: Console, hidden: bool) -> int:
+    from feeds.lock import exclusive
+    from feeds.refresh import open_store, publish_state
+
+    config = _config(args)
+    with exclusive(config.state.with_name(config.state.name + ".lock"), config.lock_timeout):
+        if not config.state.exists():
+            raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
+        store = open_store(config)
+        try:
+            with store.transaction():
+                found = store.set_hidden(args.id, hidden)
+            if not found:
+                console.problem(f"{args.id}: no such entry (see `feeds list`)")
+                return EXIT_PROBLEMS
+            report = publish_state(config, store)
+        finally:
+            store.close()
+    console.info(f"{args.id}: {'hidden' if hidden else 'visible again'}")
+    for failure in report.failures:
+        console.problem(str(failure))
+    return EXIT_PROBLEMS if report.failures else EXIT_OK
+
+
+def cmd_hide(args: argparse.Namespace, console: Console) -> int:
+    return _set_hidden(args, console, True)
+
+
+def cmd_unhide(args: argparse.Namespace, console: Console) -> int:
+    return _set_hidden(args, console, False)
+
+
+def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
+    from feeds.sources.html import describe_page
+
+    config = _config(args)
+    console.out.write(describe_page(config, args.url))
+    return EXIT_OK
+
+
+# --- parser -----------------------------------------------------------------------------
+
+Command = Callable[[argparse.Namespace, Console], int]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="feeds",
+        description="Turn press releases (text dumps, live pages, upstream feeds) into "
+        "Atom, RSS and JSON feeds.",
+    )
+    parser.add_argument("--version", action="version", version=f"feeds {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(name: str, func: Command, help_text: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument(
+            "-c",
+            "--config",
+            default=DEFAULT_CONFIG,
+            metavar="PATH",
+            help=f"config file (default: ./{DEFAULT_CONFIG})",
+        )
+        sub.set_defaults(func=func)
+        return sub
+
+    sub = command("refresh", cmd_refresh, "read sources, update state, publish changed files")
+    sub.add_argument("--only", metavar="NAME", help="refresh only the source with this name")
+    sub.add_argument("--quiet", action="store_true", help="print only problems (for cron)")
+    command("validate", cmd_validate, "check a config file and list every problem")
+    sub = command("publish", cmd_publish, "rebuild all output from state alone (no source is read)")
+    sub.add_argument("--quiet", action="store_true", help="print only problems")
+    sub = command("serve", cmd_serve, "serve the output folder over HTTP")
+    sub.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    sub.add_argument("--port", type=int, default=8080, help="port (default: 8080)")
+    sub = command("list", cmd_list, "list stored releases: id, date, section, title")
+    sub.add_argument("--section", metavar="S", help="only releases of this section")
+    sub = command("show", cmd_show, "show one stored release and the sightings behind it")
+    sub.add_argument("id", metavar="ID", help="entry id (see `feeds list`)")
+    sub = command("hide", cmd_hide, "retract a release from every feed (survives refreshes)")
+    sub.add_argument("id", metavar="ID", help="entry id (see `feeds list`)")
+    sub = command("unhide", cmd_unhide, "bring back a release retracted with `feeds hide`")
+    sub.add_argument("id", metavar="ID", help="entry id (see `feeds list`)")
+    sub = command("fetch", cmd_fetch, "show how the site profile parses one page")
+    sub.add_argument("url", metavar="URL", help="an article or listing page URL")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    console = Console(quiet=getattr(args, "quiet", False))
+    func: Command = args.func
+    try:
+        return func(args, console)
+    except ConfigError as exc:
+        console.end_progress()
+        for problem in exc.problems:
+            console.problem(problem)
+        return EXIT_USAGE
+    except LockHeldError as exc:
+        console.end_progress()
+        console.problem(str(exc))
+        return EXIT_LOCKED
+    except FeedsError as exc:
+        console.end_progress()
+        console.problem(str(exc))
+        return EXIT_PROBLEMS
+    except KeyboardInterrupt:
+        console.end_progress()
+        console.problem("interrupted")
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

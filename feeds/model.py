@@ -1,0 +1,164 @@
+"""The data model shared by every pipeline stage.
+
+Stages pass only these frozen dataclasses to each other:
+
+    source  --Retrieved-->  parser  --ParsedDocument(Release...)-->  store  --Entry-->  publisher
+
+A :class:`Release` is what a parser understood of one press release, with no
+identity yet.  An :class:`Entry` is a release after the store gave it its
+permanent id, its section and its timestamps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from dataclasses import dataclass, field
+
+
+class ReleaseKind(enum.StrEnum):
+    """How complete a release is."""
+
+    #: The article itself: real title, full body.
+    FULL = "full"
+    #: A teaser (the lead of another release shown in a sidebar): text only, derived title.
+    BRIEF = "brief"
+
+
+class DateOrigin(enum.StrEnum):
+    """Where a release's date came from; the order is also the trust order."""
+
+    HEADER = "header"  # the article's own date line (dumps, article pages)
+    PAGE = "page"  # a date element of a live article page
+    FEED = "feed"  # an upstream feed's published date
+    LISTING = "listing"  # the date beside a link on a listing page
+    TEASER_LINE = "teaser-line"  # the DD.MM.YYYY line above a teaser
+    TEXT = "text"  # a date phrase opening a teaser ("On 16 February 2024, ...")
+    NONE = "none"  # no date: the release is dated by when it was first seen
+
+
+@dataclass(frozen=True)
+class Asset:
+    """An image or attachment.  ``url`` is set only when an absolute URL is known;
+    a bare file name from a dump is not a link."""
+
+    name: str
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class Release:
+    """One press release as a parser understood it."""
+
+    kind: ReleaseKind
+    title: str
+    #: True when the title was made from the first sentence (teasers only).
+    title_derived: bool = False
+    date: dt.date | None = None
+    date_origin: DateOrigin = DateOrigin.NONE
+    #: An exact timestamp when the source gives one (upstream feeds).
+    published_at: dt.datetime | None = None
+    #: First body paragraph that is not a subtitle: what other pages show as its teaser.
+    lead: str = ""
+    #: Body as plain-text paragraphs (no navigation, no signature, no contacts).
+    paragraphs: tuple[str, ...] = ()
+    #: Body as a sanitised HTML fragment (bare URLs already turned into links).
+    body_html: str = ""
+    images: tuple[Asset, ...] = ()
+    attachments: tuple[Asset, ...] = ()
+    links: tuple[str, ...] = ()
+    #: Signature and contact lines, kept apart from the body.
+    contacts: tuple[str, ...] = ()
+    #: BCP 47 language code of the text, when detected.
+    language: str | None = None
+    #: Canonical URL on the site, when known.
+    url: str | None = None
+    #: Section id suggested by the source (e.g. derived from the URL path).
+    section: str | None = None
+    #: Free-form hints for the store: e.g. the subtitle, a video marker.
+    extra: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """Everything one document (a dump file, a page, a feed) yielded."""
+
+    #: File path or URL the document was read from.
+    locator: str
+    #: The article of the document; ``None`` when it holds none (listing pages, feeds).
+    article: Release | None
+    #: Brief releases (teasers) and, for feeds and listings, other releases.
+    others: tuple[Release, ...] = ()
+    #: Non-fatal remarks, e.g. "low-confidence title".
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A published feed: a slice of all releases."""
+
+    id: str
+    title: str
+    #: Releases whose canonical URL starts with this prefix belong here.
+    url: str | None = None
+    #: Regexes over title and lead.
+    match: tuple[str, ...] = ()
+    default: bool = False
+    #: A topical section collects every release its ``match`` rules hit, besides the
+    #: release's primary section; a plain section uses ``match`` only to pick the primary one.
+    topical: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """One time a source showed us a release: the explanation behind an entry."""
+
+    source: str
+    locator: str
+    kind: ReleaseKind
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class Entry:
+    """A stored release with its permanent identity, ready to publish."""
+
+    #: Permanent tag URI, minted once.
+    id: str
+    release: Release
+    #: Primary section id (never ``all``).
+    section: str
+    #: Release date at midnight in the site's zone, or the first-seen time.
+    published: dt.datetime
+    #: Last time the published content changed; unique within the store.
+    updated: dt.datetime
+    first_seen: dt.datetime
+    #: Path of the release page under the output folder, e.g. ``releases/2024/05/slug.html``.
+    page_path: str
+    hidden: bool = False
+    #: Topical sections the entry also appears in (besides ``section`` and ``all``).
+    extra_sections: tuple[str, ...] = ()
+    sightings: tuple[Sighting, ...] = field(default=(), compare=False)
+
+    @property
+    def date_known(self) -> bool:
+        return self.release.date is not None or self.release.published_at is not None
+
+
+@dataclass(frozen=True)
+class Site:
+    """What the publisher needs to know about the site and where output is served."""
+
+    title: str
+    #: The site the releases come from.
+    url: str
+    #: Where the output folder is served; ends with a slash.
+    public_url: str
+    language: str = "en"
+    #: IANA zone of the site's calendar dates.
+    timezone: str = "Europe/Moscow"
+    #: Authority part of minted tag URIs (a name, never derived from URLs).
+    id_authority: str = "feeds"

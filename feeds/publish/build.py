@@ -1,0 +1,176 @@
+"""Building the whole output folder from state.
+
+:func:`render_output` turns stored entries into ``{relative path: bytes}``: pure and
+deterministic.  :func:`publish` validates each feed document, writes the files whose
+bytes changed, and keeps the previously published file of any document that fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.errors import PublishError
+from feeds.model import Entry, Section, Site
+from feeds.publish.jsonfeed import render_json_feed
+from feeds.publish.opml import render_opml
+from feeds.publish.pages import render_index, render_release_page, render_section_page
+from feeds.publish.syndication import FeedDocument, render_atom, render_rss
+from feeds.publish.validate import CHECKS, check_atom
+from feeds.publish.writer import remove_stale_temporaries, write_if_changed
+from feeds.sections import ALL
+
+ALL_SECTION = Section(
+    id=ALL, title="All releases", description="Every release, whatever its section."
+)
+#: Files under these folders are owned by the publisher: ones it no longer makes are removed.
+MANAGED_PATTERNS = ("releases/**/*.html", "*/archive/*.xml")
+
+
+@dataclass(frozen=True)
+class PublishInput:
+    site: Site
+    sections: Sequence[Section]
+    entries: Sequence[Entry]
+    #: feed id -> {entry id: archive sequence number}
+    archives: Mapping[str, Mapping[str, int]]
+    feed_size: int
+    hub: str | None = None
+    status: Mapping[str, object] | None = None
+
+
+@dataclass
+class PublishReport:
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failures: list[PublishError] = field(default_factory=list)
+
+
+def all_sections(sections: Sequence[Section]) -> list[Section]:
+    return [ALL_SECTION, *sections]
+
+
+def members(feed: str, entries: Iterable[Entry]) -> list[Entry]:
+    """Entries of a feed, newest first (``entries`` comes sorted that way)."""
+    if feed == ALL:
+        return list(entries)
+    return [e for e in entries if e.section == feed or feed in e.extra_sections]
+
+
+def render_output(data: PublishInput) -> dict[str, bytes]:
+    site = data.site
+    files: dict[str, bytes] = {}
+    sections = all_sections(data.sections)
+    by_id = {s.id: s for s in sections}
+    heads: list[tuple[Section, list[Entry]]] = []
+    for section in sections:
+        feed_entries = members(section.id, data.entries)
+        archived = data.archives.get(section.id, {})
+        head = [e for e in feed_entries if e.id not in archived][: data.feed_size]
+        heads.append((section, head))
+        files.update(_feed_files(data, section, head, feed_entries, archived))
+        files[f"{section.id}/index.html"] = render_section_page(
+            section, head, site=site, limit=data.feed_size
+        )
+    for entry in data.entries:
+        section = by_id.get(entry.section, ALL_SECTION)
+        files[entry.page_path] = render_release_page(entry, site=site, section=section)
+    files["index.html"] = render_index(heads, site=site)
+    files["feeds.opml"] = render_opml(sections, site=site)
+    files["status.json"] = (
+        json.dumps(data.status or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    ).encode()
+    return files
+
+
+def _feed_files(
+    data: PublishInput,
+    section: Section,
+    head: list[Entry],
+    feed_entries: list[Entry],
+    archived: Mapping[str, int],
+) -> dict[str, bytes]:
+    site = data.site
+    base = f"{site.public_url}{section.id}/"
+    files: dict[str, bytes] = {}
+    page_size = data.feed_size
+    # Page n holds archive sequence numbers (n-1)*size+1 .. n*size, so a page keeps its
+    # number and its entries for good (a hidden entry only leaves a gap).
+    grouped: dict[int, list[Entry]] = {}
+    for entry in feed_entries:
+        if entry.id in archived:
+            grouped.setdefault((archived[entry.id] - 1) // page_size + 1, []).append(entry)
+    numbers = sorted(grouped)
+    pages = [grouped[n] for n in numbers]
+    last = numbers[-1] if numbers else None
+    for index, (number, page) in enumerate(zip(numbers, pages, strict=True)):
+        url = f"{base}archive/{number}.xml"
+        doc = FeedDocument(
+            section=section,
+            entries=sorted(page, key=lambda e: (e.published, e.id), reverse=True),
+            self_url=url,
+            html_url=f"{base}index.html",
+            current_url=f"{base}atom.xml",
+            prev_archive=f"{base}archive/{numbers[index - 1]}.xml" if index else None,
+            next_archive=f"{base}archive/{numbers[index + 1]}.xml"
+            if index + 1 < len(numbers)
+            else None,
+            is_archive=True,
+        )
+        files[f"{section.id}/archive/{number}.xml"] = render_atom(site, doc)
+    head_doc = FeedDocument(
+        section=section,
+        entries=head,
+        self_url=f"{base}atom.xml",
+        html_url=f"{base}index.html",
+        prev_archive=f"{base}archive/{last}.xml" if last else None,
+        hub=data.hub,
+    )
+    files[f"{section.id}/atom.xml"] = render_atom(site, head_doc)
+    rss_doc = FeedDocument(
+        section=section,
+        entries=head,
+        self_url=f"{base}rss.xml",
+        html_url=f"{base}index.html",
+        hub=data.hub,
+    )
+    files[f"{section.id}/rss.xml"] = render_rss(site, rss_doc)
+    files[f"{section.id}/feed.json"] = render_json_feed(
+        section, head, site=site, feed_size=data.feed_size
+    )
+    return files
+
+
+def check(path: str, body: bytes, site: Site, output: Path) -> None:
+    """Validate a feed document; raise PublishError naming the file when it fails."""
+    name = path.rsplit("/", 1)[-1]
+    where = str(output / path)
+    url = site.public_url + path
+    if "/archive/" in path:
+        check_atom(where, body, self_url=url)
+    elif name in CHECKS:
+        CHECKS[name](where, body, self_url=url)
+
+
+def publish(data: PublishInput, output: Path) -> PublishReport:
+    """Write every changed file; a document failing validation keeps its old version."""
+    report = PublishReport()
+    remove_stale_temporaries(output)
+    files = render_output(data)
+    for path, body in sorted(files.items()):
+        try:
+            check(path, body, data.site, output)
+        except PublishError as exc:
+            report.failures.append(exc)
+            continue
+        if write_if_changed(output / path, body):
+            report.written.append(path)
+    for pattern in MANAGED_PATTERNS:
+        for stale in sorted(output.glob(pattern)):
+            relative = stale.relative_to(output).as_posix()
+            if relative not in files:
+                stale.unlink()
+                report.removed.append(relative)
+    return report
