@@ -77,9 +77,9 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE listing_items (
         source TEXT NOT NULL,
-        url TEXT NOT NULL,
+        url TEXT NOT NULL,               -- the article URL as the listing links it
         fingerprint TEXT NOT NULL,       -- title + date as the listing showed them
-        entry_id TEXT,
+        page TEXT NOT NULL,              -- the listing page it was last seen on
         PRIMARY KEY (source, url)
     );
     CREATE TABLE archives (
@@ -302,19 +302,24 @@ class Store:
             (url, etag, last_modified, body_sha256),
         )
 
-    def listing_fingerprint(self, source: str, url: str) -> tuple[str, str | None] | None:
+    def listing_fingerprint(self, source: str, url: str) -> str | None:
+        """How the listing showed an article when it was last read successfully."""
         row = self.db.execute(
-            "SELECT fingerprint, entry_id FROM listing_items WHERE source=? AND url=?",
-            (source, url),
+            "SELECT fingerprint FROM listing_items WHERE source=? AND url=?", (source, url)
         ).fetchone()
-        return (row[0], row[1]) if row else None
+        return str(row[0]) if row else None
 
-    def save_listing_item(
-        self, source: str, url: str, fingerprint: str, entry_id: str | None
-    ) -> None:
+    def save_listing_item(self, source: str, url: str, fingerprint: str, page: str) -> None:
         self.db.execute(
             "INSERT OR REPLACE INTO listing_items VALUES (?, ?, ?, ?)",
-            (source, url, fingerprint, entry_id),
+            (source, url, fingerprint, page),
+        )
+
+    def listing_count(self, source: str, page: str) -> int:
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM listing_items WHERE source=? AND page=?", (source, page)
+            ).fetchone()[0]
         )
 
     # --- health history (drift detection) ---------------------------------------------

@@ -1,0 +1,72 @@
+"""JSON Feed 1.1 documents, one per section (``<section>/feed.json``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from feeds.errors import PublishError
+from feeds.model import Entry, Section, Site
+from feeds.publish.content import (
+    entry_content_html,
+    entry_language,
+    entry_link,
+    entry_summary_text,
+    is_absolute,
+    latest,
+    section_feed_urls,
+)
+
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+
+def render_json_feed(
+    section: Section, entries: Sequence[Entry], *, site: Site, feed_size: int
+) -> bytes:
+    """The section's latest ``feed_size`` visible entries as JSON Feed 1.1, newest first.
+
+    Keys keep a fixed order and non-ASCII text is written as is, so the same entries give
+    the same bytes.
+    """
+    urls = section_feed_urls(section.id, site)
+    feed: dict[str, Any] = {
+        "version": JSON_FEED_VERSION,
+        "title": f"{site.title}: {section.title}",
+        "home_page_url": urls["html"],
+        "feed_url": urls["json"],
+    }
+    if section.description:
+        feed["description"] = section.description
+    feed["language"] = site.language
+    shown = latest(entries, feed_size)
+    feed["items"] = [_item(entry, section, site, urls["json"]) for entry in shown]
+    return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _item(entry: Entry, section: Section, site: Site, where: str) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "id": entry.id,
+        "url": entry_link(entry, site),
+        "title": entry.release.title,
+        "content_html": entry_content_html(entry, site),
+    }
+    summary = entry_summary_text(entry)
+    if summary:
+        item["summary"] = summary
+    image = next((a.url for a in entry.release.images if a.url and is_absolute(a.url)), None)
+    if image:
+        item["image"] = image
+    item["date_published"] = rfc3339(entry.published, where, entry.id)
+    item["date_modified"] = rfc3339(entry.updated, where, entry.id)
+    item["language"] = entry_language(entry, site)
+    item["tags"] = [section.title]
+    return item
+
+
+def rfc3339(moment: dt.datetime, where: str, entry_id: str) -> str:
+    """An RFC 3339 timestamp with its offset; a naive time has no honest offset to give."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise PublishError(f"{where}: entry {entry_id} has a date without a time zone")
+    return moment.isoformat()
