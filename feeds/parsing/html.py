@@ -1,0 +1,530 @@
+"""Reading live HTML pages: listings (links to releases) and article pages.
+
+The site profile's selectors are tried first.  When they find nothing, generic
+extractors take over, so a redesign of the site degrades to a warning instead
+of an empty feed:
+
+* listings: links under the listing's own path, with the date printed beside them;
+* articles: the main heading, a date in the elements right around it (never one
+  from deep inside the text), and the most text-dense block as the body.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from bs4 import BeautifulSoup, Tag
+from bs4.element import Comment, NavigableString
+
+from feeds.errors import ParseError
+from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
+from feeds.parsing.html_rules import HtmlRules
+from feeds.parsing.sanitize import (
+    html_links,
+    html_paragraphs,
+    sanitize_html,
+    strip_xml_invalid,
+    tag_paragraphs,
+)
+from feeds.parsing.urls import (
+    absolutize,
+    canonical_url,
+    language_for_url,
+    query_value,
+    section_for_url,
+)
+
+FALLBACK_WARNING = "profile selectors matched nothing; generic extractor used"
+BODY_FALLBACK_WARNING = "profile body selector matched nothing; generic body used"
+
+# Never part of an article: page chrome, code and widgets.
+_CHROME = ("nav", "footer", "aside")
+_NOISE = ("script", "style", "noscript", "template", "svg")
+_PARAGRAPH_LIKE = frozenset({"p", "li", "blockquote", "pre", "h2", "h3", "h4", "h5", "h6"})
+_CONTAINERS = frozenset({"div", "article", "section", "main", "td"})
+_SUBTITLE_TAGS = frozenset({"h2", "h3", "h4"})
+# A text run shorter than this is a label or a button, not body text.
+_MIN_TEXT = 20
+# Elements around a heading longer than this are content, not a date line.
+_MAX_DATE_LINE = 80
+_DATE_SEARCH_LEVELS = 3
+_DATE_SEARCH_SIBLINGS = 2
+
+
+@dataclass(frozen=True)
+class ListingItem:
+    """One link of a listing page."""
+
+    #: Absolute URL as linked (fetch this; canonicalise for ids).
+    url: str
+    title: str
+    date: dt.date | None
+    lead: str
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """What one listing page holds, and where the next page is."""
+
+    url: str
+    items: tuple[ListingItem, ...]
+    next_page: str | None
+    used_fallback: bool
+
+
+def _collapse(text: str) -> str:
+    return " ".join(strip_xml_invalid(text).split())
+
+
+def _text(element: Tag) -> str:
+    """Text of an element on one line; inline markup does not split words."""
+    return strip_xml_invalid(" ".join(tag_paragraphs(element)))
+
+
+def _soup(html: str) -> BeautifulSoup:
+    soup = BeautifulSoup(html, "lxml")
+    for node in soup.find_all(_NOISE):
+        node.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    return soup
+
+
+def _in_chrome(element: Tag) -> bool:
+    return any(parent.name in _CHROME for parent in element.parents)
+
+
+def _first(soup: Tag, selector: str) -> Tag | None:
+    """First element matching ``selector`` that has some text or is an image."""
+    for found in soup.select(selector):
+        if _text(found) or found.name == "img":
+            return found
+    return None
+
+
+def _element_date(element: Tag, rules: HtmlRules) -> dt.date | None:
+    value = element.get("datetime")
+    if isinstance(value, str):
+        found = rules.parse_date_value(value)
+        if found is not None:
+            return found
+    return rules.parse_date_value(_text(element))
+
+
+# --- listings ---------------------------------------------------------------
+
+
+def parse_listing(html: str, *, url: str, rules: HtmlRules) -> ListingPage:
+    """Items and the next page of one listing page."""
+    soup = _soup(html)
+    items = _profile_items(soup, url, rules)
+    used_fallback = not items
+    if used_fallback:
+        items = _generic_items(soup, url, rules)
+    return ListingPage(
+        url=url,
+        items=tuple(_unique_items(items)),
+        next_page=_next_page(soup, url, rules),
+        used_fallback=used_fallback,
+    )
+
+
+def _unique_items(items: Iterable[ListingItem]) -> Iterator[ListingItem]:
+    seen: set[str] = set()
+    for item in items:
+        if item.url not in seen:
+            seen.add(item.url)
+            yield item
+
+
+def _profile_items(soup: BeautifulSoup, url: str, rules: HtmlRules) -> list[ListingItem]:
+    items: list[ListingItem] = []
+    for node in soup.select(rules.listing_item):
+        link = node.select_one(rules.listing_link)
+        href = link.get("href") if link else None
+        title_el = _first(node, rules.listing_title)
+        if not isinstance(href, str) or title_el is None:
+            continue
+        date_el = node.select_one(rules.listing_date)
+        preview = node.select_one(rules.listing_preview)
+        items.append(
+            ListingItem(
+                url=absolutize(href, url),
+                title=_text(title_el),
+                date=_element_date(date_el, rules) if date_el else None,
+                lead=_text(preview) if preview else "",
+            )
+        )
+    return items
+
+
+def _candidate_links(soup: BeautifulSoup, url: str, rules: HtmlRules) -> dict[str, list[Tag]]:
+    """Links to pages under the listing's path, grouped by absolute URL."""
+    here = urlsplit(url)
+    prefix = here.path if here.path.endswith("/") else here.path + "/"
+    groups: dict[str, list[Tag]] = {}
+    for link in soup.find_all("a", href=True):
+        href = link["href"]
+        if not isinstance(href, str) or _in_chrome(link):
+            continue
+        target = absolutize(href, url).partition("#")[0]
+        parts = urlsplit(target)
+        if (
+            parts.netloc.lower() != here.netloc.lower()
+            or not parts.path.startswith(prefix)
+            or parts.path == prefix
+            or query_value(target, rules.page_param) is not None
+        ):
+            continue
+        groups.setdefault(target, []).append(link)
+    return groups
+
+
+def _item_box(link: Tag, others: list[Tag]) -> Tag:
+    """The largest ancestor of ``link`` holding no link to another item."""
+    box = link
+    other_ids = {id(other) for other in others}
+    for parent in link.parents:
+        if parent.name in ("body", "html", "[document]") or any(
+            id(node) in other_ids for node in parent.descendants
+        ):
+            break
+        box = parent
+    return box
+
+
+def _generic_items(soup: BeautifulSoup, url: str, rules: HtmlRules) -> list[ListingItem]:
+    groups = _candidate_links(soup, url, rules)
+    all_links = [link for links in groups.values() for link in links]
+    items: list[ListingItem] = []
+    for target, links in groups.items():
+        own = {id(link) for link in links}
+        others = [link for link in all_links if id(link) not in own]
+        box = _item_box(links[0], others)
+        title = next((_text(link) for link in links if _text(link)), "")
+        if not title:
+            heading = box.find(["h1", "h2", "h3", "h4", "h5", "h6"])
+            title = _text(heading) if isinstance(heading, Tag) else ""
+        if not title:
+            continue
+        items.append(
+            ListingItem(
+                url=target,
+                title=title,
+                date=_box_date(box, title, rules),
+                lead=_box_lead(box, title, rules),
+            )
+        )
+    return items
+
+
+def _box_date(box: Tag, title: str, rules: HtmlRules) -> dt.date | None:
+    stamp = box.find("time")
+    if isinstance(stamp, Tag):
+        found = _element_date(stamp, rules)
+        if found is not None:
+            return found
+    # The title may itself hold a date phrase; only the text beside it counts.
+    return rules.find_date(_text(box).replace(title, " "))
+
+
+def _box_lead(box: Tag, title: str, rules: HtmlRules) -> str:
+    for paragraph in box.find_all(["p", "div"]):
+        text = _text(paragraph)
+        if len(text) >= _MIN_TEXT and title not in text and rules.find_date(text) is None:
+            return text
+    return ""
+
+
+def _next_page(soup: BeautifulSoup, url: str, rules: HtmlRules) -> str | None:
+    """The link to page N+1 of this listing, whatever the pager looks like."""
+    current = query_value(url, rules.page_param)
+    wanted = str(int(current) + 1) if current and current.isdigit() else "2"
+    path = urlsplit(url).path
+    for link in soup.find_all("a", href=True):
+        href = link["href"]
+        if not isinstance(href, str):
+            continue
+        target = absolutize(href, url)
+        if urlsplit(target).path == path and query_value(target, rules.page_param) == wanted:
+            return target
+    return None
+
+
+# --- articles ---------------------------------------------------------------
+
+
+@dataclass
+class _Parts:
+    """What was found of an article, before it becomes a Release."""
+
+    title: str
+    date: dt.date | None
+    subtitle: str
+    body: Tag | None
+    scope: Tag
+    images_selector: str
+
+
+def parse_article(html: str, *, url: str, rules: HtmlRules) -> ParsedDocument:
+    """The article of one page, as a FULL release."""
+    soup = _soup(html)
+    _drop_phrases(soup, rules.footer_phrases)
+    warnings: list[str] = []
+    parts = _profile_article(soup, rules, warnings)
+    if parts is None:
+        warnings.append(FALLBACK_WARNING)
+        parts = _generic_article(soup, rules)
+    if not parts.title:
+        raise ParseError(url, "no article title found")
+    release = _release(parts, soup, url, rules)
+    return ParsedDocument(locator=url, article=release, warnings=tuple(warnings))
+
+
+def _drop_phrases(soup: Tag, phrases: tuple[str, ...]) -> None:
+    """Remove the outermost elements whose whole text is a navigation phrase."""
+    wanted = {p.casefold() for p in phrases}
+    for element in soup.find_all(["a", "p", "div", "li", "span", "ul", "button"]):
+        if not element.decomposed and _text(element).casefold() in wanted:
+            element.decompose()
+
+
+def _profile_article(soup: BeautifulSoup, rules: HtmlRules, warnings: list[str]) -> _Parts | None:
+    title_el = _first(soup, rules.article_title)
+    if title_el is None:
+        return None
+    date_el = soup.select_one(rules.article_date)
+    subtitle_el = soup.select_one(rules.article_subtitle)
+    body = soup.select_one(rules.article_body)
+    if body is None:
+        warnings.append(BODY_FALLBACK_WARNING)
+        body = _main_block(soup)
+    return _Parts(
+        title=_text(title_el),
+        date=_element_date(date_el, rules) if date_el else None,
+        subtitle=_text(subtitle_el) if subtitle_el else "",
+        body=body,
+        scope=soup,
+        images_selector=rules.article_images,
+    )
+
+
+def _generic_article(soup: BeautifulSoup, rules: HtmlRules) -> _Parts:
+    heading = _main_heading(soup)
+    if heading is not None:
+        title = _text(heading)
+        date, date_line = _date_near(heading, rules)
+        date = date or _meta_date(soup, rules)
+        # Both may sit inside the block chosen as the body, where they are not text.
+        heading.decompose()
+        if date_line is not None:
+            date_line.decompose()
+    else:
+        title = _head_title(soup, rules)
+        date = _first_time(soup, rules) or _meta_date(soup, rules)
+    body = _main_block(soup)
+    subtitle = ""
+    if body is not None:
+        first = next(iter(_blocks(body)), None)
+        if first is not None and first.name in _SUBTITLE_TAGS:
+            subtitle = _text(first)
+    return _Parts(
+        title=title,
+        date=date,
+        subtitle=subtitle,
+        body=body,
+        scope=body or soup,
+        images_selector="img",
+    )
+
+
+def _main_heading(soup: BeautifulSoup) -> Tag | None:
+    """The first h1 with text that is not part of the page chrome or the site banner."""
+    for heading in soup.find_all("h1"):
+        if not _text(heading) or _in_chrome(heading):
+            continue
+        names = {parent.name for parent in heading.parents}
+        if "header" in names and not names & {"article", "main"}:
+            continue  # the site's logo heading in the page banner
+        return heading
+    return None
+
+
+def _head_title(soup: BeautifulSoup, rules: HtmlRules) -> str:
+    """og:title, else <title> without the site's name."""
+    og = soup.find("meta", attrs={"property": "og:title"})
+    content = og.get("content") if isinstance(og, Tag) else None
+    if isinstance(content, str) and content.strip():
+        return _collapse(content)
+    if soup.title is None:
+        return ""
+    title = _text(soup.title)
+    for suffix in rules.title_suffixes:
+        title = suffix.sub("", title)
+    return title.strip()
+
+
+def _neighbours(node: Tag) -> Iterator[Tag]:
+    for siblings in (node.find_previous_siblings, node.find_next_siblings):
+        yield from siblings(True, limit=_DATE_SEARCH_SIBLINGS)
+
+
+def _date_near(heading: Tag, rules: HtmlRules) -> tuple[dt.date | None, Tag | None]:
+    """A date in the short elements next to the heading or its containers, and its element."""
+    node: Tag | None = heading
+    for _ in range(_DATE_SEARCH_LEVELS):
+        if node is None or node.name in ("body", "html", "[document]"):
+            break
+        for neighbour in _neighbours(node):
+            if neighbour.name in _CHROME or len(_text(neighbour)) > _MAX_DATE_LINE:
+                continue
+            found = _element_date(neighbour, rules)
+            stamp = neighbour.find("time")
+            if found is None and isinstance(stamp, Tag):
+                found = _element_date(stamp, rules)
+            if found is not None:
+                return found, neighbour
+        node = node.parent
+    return None, None
+
+
+def _first_time(soup: BeautifulSoup, rules: HtmlRules) -> dt.date | None:
+    for stamp in soup.find_all("time", datetime=True):
+        if not _in_chrome(stamp):
+            found = _element_date(stamp, rules)
+            if found is not None:
+                return found
+    return None
+
+
+def _meta_date(soup: BeautifulSoup, rules: HtmlRules) -> dt.date | None:
+    meta = soup.find("meta", attrs={"property": "article:published_time"})
+    content = meta.get("content") if isinstance(meta, Tag) else None
+    return rules.parse_date_value(content) if isinstance(content, str) else None
+
+
+def _main_block(soup: BeautifulSoup) -> Tag | None:
+    """The container with the most paragraph text, discounted by its share of link text."""
+    scores: dict[int, float] = {}
+    nodes: dict[int, Tag] = {}
+    for string in soup.find_all(string=True):
+        if not isinstance(string, NavigableString) or isinstance(string, Comment):
+            continue
+        length = len(string.strip())
+        block = string.parent
+        if length < _MIN_TEXT or block is None or block.find_parent("a") or block.name == "a":
+            continue
+        container = _container_of(block)
+        if container is None or _in_chrome(container) or container.name in _CHROME:
+            continue
+        for share, target in ((1.0, container), (0.5, _container_of(container, above=True))):
+            if target is not None:
+                nodes[id(target)] = target
+                scores[id(target)] = scores.get(id(target), 0.0) + share * length
+    best: tuple[float, Tag] | None = None
+    for key, score in scores.items():
+        weighted = score * (1.0 - _link_density(nodes[key]))
+        if best is None or weighted > best[0]:
+            best = (weighted, nodes[key])
+    return best[1] if best else None
+
+
+def _container_of(element: Tag, *, above: bool = False) -> Tag | None:
+    """The nearest container holding ``element`` (itself, unless ``above``)."""
+    if not above and element.name in _CONTAINERS:
+        return element
+    for parent in element.parents:
+        if parent.name in _CONTAINERS:
+            return parent
+        if parent.name in ("body", "html"):
+            return None
+    return None
+
+
+def _link_density(element: Tag) -> float:
+    total = len(_text(element))
+    if not total:
+        return 1.0
+    linked = sum(len(_text(a)) for a in element.find_all("a"))
+    return min(linked / total, 1.0)
+
+
+def _blocks(body: Tag) -> Iterator[Tag]:
+    """Paragraph-like elements of the body, in order, that carry text."""
+    for element in body.find_all(_PARAGRAPH_LIKE):
+        if _text(element):
+            yield element
+
+
+# --- building the release ---------------------------------------------------
+
+
+def _release(parts: _Parts, soup: BeautifulSoup, url: str, rules: HtmlRules) -> Release:
+    body_html = parts.body.decode_contents() if parts.body is not None else ""
+    skip = {p.casefold() for p in rules.attachment_phrases + rules.footer_phrases}
+    paragraphs = tuple(p for p in html_paragraphs(body_html) if p.casefold() not in skip)
+    lead = next((p for p in paragraphs if p != parts.subtitle), "")
+    clean_html = sanitize_html(body_html, base_url=url)
+    html_tag = soup.find("html")
+    lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None
+    return Release(
+        kind=ReleaseKind.FULL,
+        title=parts.title,
+        date=parts.date,
+        date_origin=DateOrigin.PAGE if parts.date else DateOrigin.NONE,
+        lead=lead,
+        paragraphs=paragraphs,
+        body_html=clean_html,
+        images=_images(parts.scope, parts.images_selector, url),
+        attachments=_attachments(soup, url, rules),
+        links=html_links(clean_html),
+        language=language_for_url(url, rules)
+        or (lang.strip() if isinstance(lang, str) and lang.strip() else None),
+        url=canonical_url(url, rules),
+        section=section_for_url(url, rules),
+        extra=(("subtitle", parts.subtitle),) if parts.subtitle else (),
+    )
+
+
+def _file_name(url: str) -> str:
+    return unquote(urlsplit(url).path.rstrip("/").rpartition("/")[2])
+
+
+def _web_url(ref: str, base: str) -> str | None:
+    target = absolutize(ref, base)
+    return target if urlsplit(target).scheme in ("http", "https") else None
+
+
+def _images(scope: Tag, selector: str, url: str) -> tuple[Asset, ...]:
+    found: dict[str, Asset] = {}
+    for image in scope.select(selector):
+        src = image.get("src")
+        target = _web_url(src, url) if isinstance(src, str) else None
+        if target and target not in found:
+            found[target] = Asset(name=_file_name(target), url=target)
+    return tuple(found.values())
+
+
+def _attachments(soup: BeautifulSoup, url: str, rules: HtmlRules) -> tuple[Asset, ...]:
+    """The profile's file links, then any other link that looks like a document."""
+    phrases = {p.casefold() for p in rules.attachment_phrases}
+    found: dict[str, Asset] = {}
+
+    def add(link: Tag, *, checked: bool) -> None:
+        href = link.get("href")
+        target = _web_url(href, url) if isinstance(href, str) else None
+        if target is None or target in found:
+            return
+        extension = _file_name(target).rpartition(".")[2].lower()
+        if checked or extension in rules.attachment_extensions or _text(link).casefold() in phrases:
+            found[target] = Asset(name=_file_name(target), url=target)
+
+    for link in soup.select(rules.article_attachments):
+        add(link, checked=True)
+    for link in soup.find_all("a", href=True):
+        if not _in_chrome(link):
+            add(link, checked=False)
+    return tuple(found.values())

@@ -1,0 +1,183 @@
+"""Reading upstream RSS and Atom feeds into releases.
+
+feedparser does the tolerant XML work (it never raises on malformed input); this
+module turns its entries into FULL releases with exact, zone-aware timestamps,
+sanitised bodies and absolute image URLs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import time
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import feedparser
+from bs4 import BeautifulSoup, Tag
+
+from feeds.errors import InputError
+from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
+from feeds.parsing.html_rules import HtmlRules
+from feeds.parsing.sanitize import (
+    html_links,
+    html_paragraphs,
+    sanitize_html,
+    strip_xml_invalid,
+)
+from feeds.parsing.urls import absolutize, canonical_url, section_for_url
+
+_IMAGE_TYPES = ("image/",)
+
+
+def parse_feed(
+    data: bytes,
+    *,
+    locator: str,
+    base_url: str | None = None,
+    language: str | None = None,
+    rules: HtmlRules | None = None,
+) -> ParsedDocument:
+    """Every usable item of an RSS or Atom document, as FULL releases."""
+    rules = rules or HtmlRules.default()
+    headers = {"content-location": base_url} if base_url else {}
+    parsed: Any = feedparser.parse(data, response_headers=headers, sanitize_html=False)
+    entries: list[Any] = list(parsed.get("entries", []))
+    if not entries and (parsed.get("bozo") or not parsed.get("version")):
+        reason = parsed.get("bozo_exception") or "no feed elements found"
+        raise InputError(locator, f"not an RSS or Atom feed ({_first_line(reason)})")
+    feed_info: Mapping[str, Any] = parsed.get("feed", {})
+    feed_language = _text(feed_info.get("language")) or language
+    releases: list[Release] = []
+    warnings: list[str] = []
+    for position, entry in enumerate(entries, start=1):
+        release = _release(entry, base_url, feed_language, rules)
+        if release is None:
+            warnings.append(f"{locator}: item {position} has no title or no link; skipped")
+        else:
+            releases.append(release)
+    return ParsedDocument(
+        locator=locator, article=None, others=tuple(releases), warnings=tuple(warnings)
+    )
+
+
+def _first_line(reason: object) -> str:
+    lines = str(reason).strip().splitlines()
+    return lines[0] if lines else type(reason).__name__
+
+
+def _text(value: object) -> str:
+    return " ".join(strip_xml_invalid(value).split()) if isinstance(value, str) else ""
+
+
+def _release(
+    entry: Mapping[str, Any], base_url: str | None, language: str | None, rules: HtmlRules
+) -> Release | None:
+    title = _plain_title(entry)
+    link = _text(entry.get("link"))
+    if base_url and link:
+        link = absolutize(link, base_url)
+    if not title or urlsplit(link).scheme not in ("http", "https"):
+        return None
+    published = _timestamp(entry)
+    body_source = _body(entry)
+    body_html = sanitize_html(body_source, base_url=link)
+    paragraphs = html_paragraphs(body_html)
+    on_site = (urlsplit(link).hostname or "").lower() in rules.hosts
+    return Release(
+        kind=ReleaseKind.FULL,
+        title=title,
+        date=published.date() if published else None,
+        date_origin=DateOrigin.FEED if published else DateOrigin.NONE,
+        published_at=published,
+        lead=paragraphs[0] if paragraphs else "",
+        paragraphs=paragraphs,
+        body_html=body_html,
+        images=_images(entry, body_html, link),
+        links=html_links(body_html),
+        language=_entry_language(entry) or language,
+        url=canonical_url(link, rules) if on_site else link,
+        section=section_for_url(link, rules) if on_site else None,
+    )
+
+
+def _plain_title(entry: Mapping[str, Any]) -> str:
+    """Titles may be typed as HTML: keep their text only."""
+    title = entry.get("title", "")
+    detail = entry.get("title_detail") or {}
+    if isinstance(title, str) and "html" in str(detail.get("type", "")):
+        return " ".join(html_paragraphs(title))
+    return _text(title)
+
+
+def _timestamp(entry: Mapping[str, Any]) -> dt.datetime | None:
+    """The item's published (else updated) time, keeping the feed's own offset."""
+    for key in ("published", "updated"):
+        raw = entry.get(key)
+        if isinstance(raw, str) and raw.strip():
+            exact = _parse_stamp(raw.strip())
+            if exact is not None:
+                return exact
+        parsed = entry.get(f"{key}_parsed")
+        if isinstance(parsed, time.struct_time):
+            # feedparser normalises to UTC and drops the offset.
+            return dt.datetime(*parsed[:6], tzinfo=dt.UTC)
+    return None
+
+
+def _parse_stamp(raw: str) -> dt.datetime | None:
+    """RFC 3339 or RFC 822; a stamp without a zone is taken as UTC."""
+    try:
+        stamp = dt.datetime.fromisoformat(raw)
+    except ValueError:
+        try:
+            stamp = email.utils.parsedate_to_datetime(raw)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=dt.UTC)
+
+
+def _body(entry: Mapping[str, Any]) -> str:
+    """Full content when the item has it, else the summary; plain text is escaped."""
+    for detail in [*(entry.get("content") or []), entry.get("summary_detail") or {}]:
+        value = detail.get("value") if isinstance(detail, Mapping) else None
+        if isinstance(value, str) and value.strip():
+            if "html" in str(detail.get("type", "html")):
+                return value
+            return "".join(f"<p>{_escape(line)}</p>" for line in value.splitlines() if line)
+    return ""
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _images(entry: Mapping[str, Any], body_html: str, link: str) -> tuple[Asset, ...]:
+    found: dict[str, Asset] = {}
+    candidates: list[str] = []
+    for enclosure in list(entry.get("enclosures") or []) + list(entry.get("media_content") or []):
+        href = enclosure.get("href") or enclosure.get("url")
+        if isinstance(href, str) and str(enclosure.get("type", "image/")).startswith(_IMAGE_TYPES):
+            candidates.append(href)
+    if body_html:
+        for image in BeautifulSoup(body_html, "lxml").find_all("img"):
+            src = image.get("src") if isinstance(image, Tag) else None
+            if isinstance(src, str):
+                candidates.append(src)
+    for candidate in candidates:
+        target = absolutize(candidate, link)
+        if urlsplit(target).scheme in ("http", "https") and target not in found:
+            name = unquote(urlsplit(target).path.rstrip("/").rpartition("/")[2])
+            found[target] = Asset(name=name, url=target)
+    return tuple(found.values())
+
+
+def _entry_language(entry: Mapping[str, Any]) -> str | None:
+    for key in ("content", "summary_detail", "title_detail"):
+        value = entry.get(key)
+        details = value if isinstance(value, list) else [value]
+        for detail in details:
+            if isinstance(detail, Mapping) and _text(detail.get("language")):
+                return _text(detail.get("language"))
+    return None
