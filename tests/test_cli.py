@@ -180,7 +180,17 @@ def test_bad_config_lists_every_problem_and_touches_nothing(
 
 
 def test_help_on_every_command() -> None:
-    for command in ("refresh", "validate", "publish", "serve", "list", "show", "hide", "unhide", "fetch"):
+    for command in (
+        "refresh",
+        "validate",
+        "publish",
+        "serve",
+        "list",
+        "show",
+        "hide",
+        "unhide",
+        "fetch",
+    ):
         result = subprocess.run(
             [sys.executable, "-m", "feeds", command, "--help"], capture_output=True, text=True
         )
@@ -188,7 +198,9 @@ def test_help_on_every_command() -> None:
         assert "usage: feeds " + command in result.stdout
 
 
-def test_list_and_show(make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]) -> None:
+def test_list_and_show(
+    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     config = make_project(dumps=["004"])
     assert run(config, "refresh") == 0
     capsys.readouterr()
