@@ -428,3 +428,23 @@ def test_generic_subtitle_is_the_opening_heading_of_the_text() -> None:
     assert release.paragraphs[0] == "of the CSTO Secretary General"
     assert release.lead == "Dear participants, I am pleased to welcome you to the conference."
     assert release.section == "speeches"
+
+
+def test_signature_and_contacts_leave_the_body() -> None:
+    page = (Path(__file__).parent / "data" / "html" / "article-signature.html").read_text("utf-8")
+    document = parse_article(
+        page, url="https://en.odkb-csto.org/news/news_odkb/konsultatsii/", rules=HtmlRules.default()
+    )
+    article = document.article
+    assert article is not None
+    assert article.contacts == (
+        "The CSTO Press Secretary Vladimir Zaynetdinov",
+        "E-mail: odkb-pressa@gov.ru",
+    )
+    # The name inside a sentence is text, not a signature: it stays.
+    assert article.paragraphs == (
+        "On 14 March 2025, consultations on arms control took place at the CSTO Secretariat.",
+        "Asked by journalists, the CSTO Press Secretary Vladimir Zaynetdinov said the talks "
+        "were useful.",
+    )
+    assert "odkb-pressa" not in article.body_html

@@ -462,7 +462,27 @@ def _blocks(body: Tag) -> Iterator[Tag]:
 # --- building the release ---------------------------------------------------
 
 
+def _strip_contacts(body: Tag | None, rules: HtmlRules) -> tuple[str, ...]:
+    """Remove the signature and contact paragraphs that end a body; return their text.
+
+    Only the trailing block is searched: the same name can appear inside the text
+    ("... the CSTO Press Secretary told BelTA"), and there it stays.
+    """
+    if body is None or not rules.contacts:
+        return ()
+    blocks = list(_blocks(body))[-rules.signature_window :] if rules.signature_window else []
+    removed: list[str] = []
+    for block in reversed(blocks):
+        text = _text(block)
+        if not any(p.search(text) for p in rules.contacts):
+            break
+        removed.append(text)
+        block.decompose()
+    return tuple(reversed(removed))
+
+
 def _release(parts: _Parts, soup: BeautifulSoup, url: str, rules: HtmlRules) -> Release:
+    contacts = _strip_contacts(parts.body, rules)
     body_html = parts.body.decode_contents() if parts.body is not None else ""
     skip = {p.casefold() for p in rules.attachment_phrases + rules.footer_phrases}
     paragraphs = tuple(p for p in html_paragraphs(body_html) if p.casefold() not in skip)
@@ -481,6 +501,7 @@ def _release(parts: _Parts, soup: BeautifulSoup, url: str, rules: HtmlRules) -> 
         images=_images(parts.scope, parts.images_selector, url),
         attachments=_attachments(soup, url, rules),
         links=html_links(clean_html),
+        contacts=contacts,
         language=language_for_url(url, rules)
         or (lang.strip() if isinstance(lang, str) and lang.strip() else None),
         url=canonical_url(url, rules),

@@ -45,6 +45,10 @@ class HtmlRules:
     attachment_extensions: tuple[str, ...]
     attachment_phrases: tuple[str, ...]
     footer_phrases: tuple[str, ...]
+    #: Signature and contact lines, removed from the end of an article body.
+    contacts: tuple[re.Pattern[str], ...]
+    #: How many trailing paragraphs the signature block may occupy.
+    signature_window: int
     title_suffixes: tuple[re.Pattern[str], ...]
     date_formats: tuple[str, ...]
     date_patterns: tuple[re.Pattern[str], ...]
@@ -85,6 +89,8 @@ class HtmlRules:
             ),
             attachment_phrases=reader.texts(root, "", "attachment_phrases"),
             footer_phrases=reader.texts(root, "", "footer_phrases"),
+            contacts=reader.regexes(root, "", "contacts", frozenset()),
+            signature_window=_window(reader, root),
             title_suffixes=reader.regexes(root, "", "title_suffixes", frozenset()),
             date_formats=reader.formats(dates, "dates", "formats"),
             date_patterns=reader.regexes(dates, "dates", "patterns", _DATE_GROUPS),
@@ -149,6 +155,8 @@ _TOP_KEYS = frozenset(
         "attachment_extensions",
         "attachment_phrases",
         "footer_phrases",
+        "contacts",
+        "signature_window",
         "title_suffixes",
         "dates",
         "urls",
@@ -160,6 +168,14 @@ _LISTING_KEYS = frozenset({"item", "link", "title", "date", "preview", "page_par
 _ARTICLE_KEYS = frozenset({"title", "date", "subtitle", "body", "images", "attachments"})
 _DATES_KEYS = frozenset({"formats", "patterns", "months"})
 _URLS_KEYS = frozenset({"hosts", "strip_params", "listing_params"})
+
+
+def _window(reader: _Reader, root: Mapping[str, Any]) -> int:
+    value = root.get("signature_window", 6)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        reader.problem("signature_window", "expected a whole number >= 0")
+        return 6
+    return value
 
 
 def _join(path: str, key: str) -> str:
