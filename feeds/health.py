@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from feeds.errors import FetchError
 from feeds.sources.base import SourceRun
 
 #: Runs of history needed before drift is judged.
@@ -44,12 +45,15 @@ def assess(run: SourceRun, history: Sequence[dict[str, Any]]) -> SourceHealth:
     date_share = _share(run.with_date, run.parsed)
     body_share = _share(run.with_body, run.parsed)
     good = [h for h in history if h.get("status") == "ok"][:5]
+    # A download that failed (host down, HTTP error) explains a short count by itself:
+    # that run failed, it says nothing about the site's markup.
+    incomplete = any(isinstance(p, FetchError) for p in run.problems)
     message = ""
     if len(good) >= MIN_HISTORY:
         usual = statistics.median(h["items"] for h in good)
-        if usual > 0 and run.items == 0:
+        if usual > 0 and run.items == 0 and not incomplete:
             message = f"yielded nothing (usually {usual:g} items): has the site changed?"
-        elif usual > 0 and run.items < usual * ITEM_DROP:
+        elif usual > 0 and run.items < usual * ITEM_DROP and not incomplete:
             message = f"yielded {run.items} items (usually {usual:g}): has the site changed?"
         else:
             for name, now in (("a date", date_share), ("a body", body_share)):

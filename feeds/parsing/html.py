@@ -52,6 +52,8 @@ _MIN_TEXT = 20
 _MAX_DATE_LINE = 80
 _DATE_SEARCH_LEVELS = 3
 _DATE_SEARCH_SIBLINGS = 2
+# A lower heading shorter than this is a label, never the page's headline.
+_MIN_HEADING = 10
 
 
 @dataclass(frozen=True)
@@ -342,7 +344,9 @@ def _generic_article(soup: BeautifulSoup, rules: HtmlRules) -> _Parts:
 
 
 def _main_heading(soup: BeautifulSoup) -> Tag | None:
-    """The first h1 with text that is not part of the page chrome or the site banner."""
+    """The first h1 with text that is not part of the page chrome or the site banner;
+    without one, the h2/h3 whose text opens the page's <title> (pages that style their
+    headline as a lower heading still name it in the title)."""
     for heading in soup.find_all("h1"):
         if not _text(heading) or _in_chrome(heading):
             continue
@@ -350,11 +354,20 @@ def _main_heading(soup: BeautifulSoup) -> Tag | None:
         if "header" in names and not names & {"article", "main"}:
             continue  # the site's logo heading in the page banner
         return heading
+    page_title = _head_title(soup, None).casefold()
+    for heading in soup.find_all(("h2", "h3")):
+        text = _text(heading)
+        if (
+            len(text) >= _MIN_HEADING
+            and not _in_chrome(heading)
+            and page_title.startswith(text.casefold())
+        ):
+            return heading
     return None
 
 
-def _head_title(soup: BeautifulSoup, rules: HtmlRules) -> str:
-    """og:title, else <title> without the site's name."""
+def _head_title(soup: BeautifulSoup, rules: HtmlRules | None) -> str:
+    """og:title, else <title> without the site's name (when rules name its suffixes)."""
     og = soup.find("meta", attrs={"property": "og:title"})
     content = og.get("content") if isinstance(og, Tag) else None
     if isinstance(content, str) and content.strip():
@@ -362,7 +375,7 @@ def _head_title(soup: BeautifulSoup, rules: HtmlRules) -> str:
     if soup.title is None:
         return ""
     title = _text(soup.title)
-    for suffix in rules.title_suffixes:
+    for suffix in rules.title_suffixes if rules else ():
         title = suffix.sub("", title)
     return title.strip()
 

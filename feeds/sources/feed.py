@@ -28,9 +28,12 @@ class FeedSource:
                 fetched, validators = conditional_fetch(http, context.store, source.url)
                 run.requests += 1
             if fetched.not_modified:
-                # Nothing new; the item count stays what it was.
-                previous = context.store.health_history(source.name, limit=1)
-                run.items = int(previous[0]["items"]) if previous else 0
+                # Nothing new; the item count stays what the last healthy run saw (a
+                # failed run in between recorded no items).
+                healthy = [
+                    h for h in context.store.health_history(source.name) if h["status"] == "ok"
+                ]
+                run.items = int(healthy[0]["items"]) if healthy else 0
                 return run
             context.store.save_validators(
                 source.url, validators.etag, validators.last_modified, None

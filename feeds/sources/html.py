@@ -46,6 +46,15 @@ def page_url(listing: str, number: int, param: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), ""))
 
 
+def article_url(url: str, rules: HtmlRules) -> str:
+    """The URL to fetch for a listing link: without the parameters that select a
+    partial copy (``bxajaxid`` answers an AJAX fragment, not the article)."""
+    parts = urlsplit(url)
+    dropped = set(rules.strip_params)
+    kept = [p for p in parts.query.split("&") if p and p.partition("=")[0] not in dropped]
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
+
+
 def conditional_fetch(http: HttpRetriever, store: Store, url: str) -> tuple[Fetched, Validators]:
     """Fetch with the validators remembered for ``url``; return the new ones too."""
     etag, modified, _digest = store.validators(url)
@@ -129,7 +138,8 @@ class HtmlSource:
                     f"{url}: the site profile's listing selectors matched nothing; the generic "
                     "extractor was used (the profile needs attention)"
                 )
-            fresh = [i for i in page.items if i.url not in seen]
+            linked = [replace(i, url=article_url(i.url, rules)) for i in page.items]
+            fresh = [i for i in linked if i.url not in seen]
             seen.update(i.url for i in fresh)
             listing.items.extend(fresh)
             listing.pages[url] = (validators, [i.url for i in fresh])
