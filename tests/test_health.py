@@ -11,7 +11,7 @@ import pytest
 from feeds.errors import FetchError, InputError
 from feeds.health import SourceHealth, assess
 from feeds.sources.base import SourceRun
-from tests.data.live.livesite import (
+from tests.support.livesite import (
     LISTING,
     page,
     read_feed,

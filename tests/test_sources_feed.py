@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.data.live.livesite import (
+from tests.support.livesite import (
     LISTING,
     LIVE,
     html_source,

@@ -15,7 +15,7 @@ from feeds.config import load_config
 from feeds.model import Asset, DateOrigin, Entry
 from feeds.refresh import open_store
 from feeds.refresh import refresh as run_refresh
-from tests.data.live.livesite import (
+from tests.support.livesite import (
     LISTING,
     LIVE,
     html_source,

@@ -1,7 +1,7 @@
 """The live fixture site of this folder, served by the loopback test server, and
 the temporary projects that read it.
 
-Tests import it as ``tests.data.live.livesite``; pytest collects nothing here.
+Tests import it as ``tests.support.livesite``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import yaml
 from feeds.cli import main
 from tests.support.site_server import SiteServer
 
-LIVE = Path(__file__).resolve().parent
+LIVE = Path(__file__).resolve().parent.parent / "data" / "live"
 SITE = LIVE / "site"
 LISTING = "/news/news_odkb/"
 HTML_UTF8 = "text/html; charset=utf-8"
