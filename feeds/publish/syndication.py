@@ -9,6 +9,8 @@ language, archive markers, hub links) is added to its tree with lxml.
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,9 +27,13 @@ DC_NS = "http://purl.org/dc/elements/1.1/"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: Minutes a reader may cache an RSS channel.
 RSS_TTL = 60
-#: ``updated`` of a feed with no entries: a fixed instant, never the time of the run.
-EMPTY_FEED_UPDATED = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: ``updated`` of a feed with no entries: a fixed instant, never the time of the run, and
+#: not the Unix epoch either, which validators flag as an implausible date.  It is the
+#: date of the feed ids (``tag:…,2024:feed/…``).
+EMPTY_FEED_UPDATED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 GENERATOR_URI = "https://pypi.org/project/feeds/"
+#: Characters XML 1.0 forbids, and the C1 controls it discourages.
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,20 @@ class FeedDocument:
     next_archive: str | None = None
     is_archive: bool = False
     hub: str | None = None
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry (lxml refuses them).
+
+    A form feed or vertical tab from a text dump separates words, so it becomes a space;
+    other control characters carry nothing and are dropped.
+    """
+    return _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+
+
+def _escaped_text(text: str) -> str:
+    """Plain text as an HTML fragment that shows exactly that text."""
+    return html.escape(xml_text(text), quote=False)
 
 
 def feed_id(site: Site, section_id: str) -> str:
@@ -78,12 +98,14 @@ def render_atom(site: Site, doc: FeedDocument) -> bytes:
     for entry in doc.entries:
         fe = fg.add_entry(order="append")
         fe.id(entry.id)
-        fe.title(entry.release.title)
+        fe.title(xml_text(entry.release.title))
         fe.link(href=entry_link(entry, site), rel="alternate", type="text/html")
         fe.published(entry.published)
         fe.updated(entry.updated)
-        fe.summary(entry_summary_text(entry))
-        fe.content(entry_content_html(entry, site), type="html")
+        # As escaped HTML: a plain-text summary quoting markup ("</script>") is what
+        # validators flag as undeclared HTML, and readers treat summaries as HTML anyway.
+        fe.summary(_escaped_text(entry_summary_text(entry)), type="html")
+        fe.content(xml_text(entry_content_html(entry, site)), type="html")
         fe.category(term=entry.section, label=_section_label(doc, entry))
     root = etree.fromstring(fg.atom_str(pretty=False))
     _add_atom_extras(root, site, doc)
@@ -124,19 +146,22 @@ def _atom_link(href: str, rel: str, media_type: str | None = None) -> etree._Ele
 
 def render_rss(site: Site, doc: FeedDocument) -> bytes:
     fg = _base(site, doc)
-    fg.link(href=doc.html_url, rel="alternate")
+    # feedgen makes the last link the channel's <link>: that must be the HTML page.
     fg.link(href=doc.self_url, rel="self", type="application/rss+xml")
+    fg.link(href=doc.html_url, rel="alternate")
     fg.description(doc.section.description or f"Releases of {site.title}: {doc.section.title}")
     fg.lastBuildDate(_updated(doc.entries))
     fg.ttl(RSS_TTL)
     for entry in doc.entries:
         fe = fg.add_entry(order="append")
-        fe.title(entry.release.title)
+        fe.title(xml_text(entry.release.title))
         fe.link(href=entry_link(entry, site))
         fe.guid(entry.id, permalink=False)
         fe.pubDate(entry.published)
-        fe.description(entry_summary_text(entry))
-        fe.content(entry_content_html(entry, site))
+        # Readers take description as HTML: the plain-text summary is escaped once more,
+        # or a "<session>" in it would be read as a tag.
+        fe.description(_escaped_text(entry_summary_text(entry)))
+        fe.content(xml_text(entry_content_html(entry, site)))
         fe.category(term=_section_label(doc, entry))
     rss = etree.fromstring(fg.rss_str(pretty=False))
     root = _with_dc_namespace(rss)
