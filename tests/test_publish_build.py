@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from feeds.model import DateOrigin, Entry, Release, ReleaseKind, Section, Site
 from feeds.publish.build import PublishInput, publish, render_output
@@ -151,3 +152,36 @@ def test_remove_stale_temporaries_leaves_real_files(tmp_path: Path) -> None:
     remove_stale_temporaries(tmp_path)
     assert [p.name for p in (tmp_path / "all").iterdir()] == ["rss.xml"]
     remove_stale_temporaries(tmp_path / "missing")
+
+
+def test_a_renderer_that_raises_costs_only_its_own_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds.publish import build
+
+    output = tmp_path / "output"
+    first = publish(publish_input(5, archived=3), output)
+    assert first.failures == []
+    archive = (output / "news" / "archive" / "1.xml").read_bytes()
+    broken_page = "releases/2024/03/r2.html"
+    old_page = (output / broken_page).read_bytes()
+    real = build.render_release_page
+
+    def failing(entry: Entry, *, site: Site, section: Section) -> bytes:
+        if entry.page_path == broken_page:
+            raise ValueError("cannot render this one")
+        return real(entry, site=site, section=section)
+
+    monkeypatch.setattr(build, "render_release_page", failing)
+    data = publish_input(6, archived=3)
+    report = publish(data, output)
+    assert [str(f) for f in report.failures] == [
+        f"{broken_page}: not published: ValueError: cannot render this one"
+    ]
+    # The failed page keeps its previous version; nothing is treated as stale.
+    assert (output / broken_page).read_bytes() == old_page
+    assert report.removed == []
+    assert (output / "news" / "archive" / "1.xml").read_bytes() == archive
+    # Everything else was published, the new release included.
+    assert (output / "releases/2024/03/r5.html").is_file()
+    assert "Release number 5" in (output / "all" / "atom.xml").read_text("utf-8")

@@ -8,8 +8,9 @@ bytes changed, and keeps the previously published file of any document that fail
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from feeds.errors import PublishError
@@ -59,30 +60,60 @@ def members(feed: str, entries: Iterable[Entry]) -> list[Entry]:
     return [e for e in entries if e.section == feed or feed in e.extra_sections]
 
 
-def render_output(data: PublishInput) -> dict[str, bytes]:
+def render_output(
+    data: PublishInput, failures: list[PublishError] | None = None
+) -> dict[str, bytes]:
+    """Every output file.  A renderer that raises costs only its own files: the error
+    goes to ``failures`` (when given, else it propagates) and the rest is rendered."""
     site = data.site
     files: dict[str, bytes] = {}
     sections = all_sections(data.sections)
     by_id = {s.id: s for s in sections}
     heads: list[tuple[Section, list[Entry]]] = []
+
+    def attempt(where: str, render: Callable[[], dict[str, bytes]]) -> None:
+        try:
+            files.update(render())
+        except Exception as exc:
+            if failures is None:
+                raise
+            failures.append(PublishError(f"{where}: not published: {type(exc).__name__}: {exc}"))
+
     for section in sections:
         feed_entries = members(section.id, data.entries)
         archived = data.archives.get(section.id, {})
         head = [e for e in feed_entries if e.id not in archived][: data.feed_size]
         heads.append((section, head))
-        files.update(_feed_files(data, section, head, feed_entries, archived))
-        files[f"{section.id}/index.html"] = render_section_page(
-            section, head, site=site, limit=data.feed_size
+        attempt(
+            f"{section.id}/", partial(_section_files, data, section, head, feed_entries, archived)
         )
     for entry in data.entries:
         section = by_id.get(entry.section, ALL_SECTION)
-        files[entry.page_path] = render_release_page(entry, site=site, section=section)
+        attempt(entry.page_path, partial(_release_file, entry, site, section))
     files["index.html"] = render_index(heads, site=site)
     files["feeds.opml"] = render_opml(sections, site=site)
     files["status.json"] = (
         json.dumps(data.status or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
     ).encode()
     return files
+
+
+def _section_files(
+    data: PublishInput,
+    section: Section,
+    head: list[Entry],
+    feed_entries: list[Entry],
+    archived: Mapping[str, int],
+) -> dict[str, bytes]:
+    files = _feed_files(data, section, head, feed_entries, archived)
+    files[f"{section.id}/index.html"] = render_section_page(
+        section, head, site=data.site, limit=data.feed_size
+    )
+    return files
+
+
+def _release_file(entry: Entry, site: Site, section: Section) -> dict[str, bytes]:
+    return {entry.page_path: render_release_page(entry, site=site, section=section)}
 
 
 def _feed_files(
@@ -95,6 +126,7 @@ def _feed_files(
     site = data.site
     base = f"{site.public_url}{section.id}/"
     files: dict[str, bytes] = {}
+    titles = {s.id: s.title for s in data.sections}
     page_size = data.feed_size
     # Page n holds archive sequence numbers (n-1)*size+1 .. n*size, so a page keeps its
     # number and its entries for good (a hidden entry only leaves a gap).
@@ -118,6 +150,7 @@ def _feed_files(
             if index + 1 < len(numbers)
             else None,
             is_archive=True,
+            section_titles=titles,
         )
         files[f"{section.id}/archive/{number}.xml"] = render_atom(site, doc)
     head_doc = FeedDocument(
@@ -127,6 +160,7 @@ def _feed_files(
         html_url=f"{base}index.html",
         prev_archive=f"{base}archive/{last}.xml" if last else None,
         hub=data.hub,
+        section_titles=titles,
     )
     files[f"{section.id}/atom.xml"] = render_atom(site, head_doc)
     rss_doc = FeedDocument(
@@ -135,6 +169,7 @@ def _feed_files(
         self_url=f"{base}rss.xml",
         html_url=f"{base}index.html",
         hub=data.hub,
+        section_titles=titles,
     )
     files[f"{section.id}/rss.xml"] = render_rss(site, rss_doc)
     files[f"{section.id}/feed.json"] = render_json_feed(
@@ -158,7 +193,7 @@ def publish(data: PublishInput, output: Path) -> PublishReport:
     """Write every changed file; a document failing validation keeps its old version."""
     report = PublishReport()
     remove_stale_temporaries(output)
-    files = render_output(data)
+    files = render_output(data, report.failures)
     for path, body in sorted(files.items()):
         try:
             check(path, body, data.site, output)
@@ -167,6 +202,9 @@ def publish(data: PublishInput, output: Path) -> PublishReport:
             continue
         if write_if_changed(output / path, body):
             report.written.append(path)
+    if report.failures:
+        # Some files were not rendered this time: nothing counts as stale.
+        return report
     for pattern in MANAGED_PATTERNS:
         for stale in sorted(output.glob(pattern)):
             relative = stale.relative_to(output).as_posix()

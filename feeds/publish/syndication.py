@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
@@ -50,6 +50,8 @@ class FeedDocument:
     next_archive: str | None = None
     is_archive: bool = False
     hub: str | None = None
+    #: Section id -> title, to label entries of other sections (in ``all``).
+    section_titles: Mapping[str, str] = field(default_factory=dict)
 
 
 def xml_text(text: str) -> str:
@@ -113,7 +115,9 @@ def render_atom(site: Site, doc: FeedDocument) -> bytes:
 
 
 def _section_label(doc: FeedDocument, entry: Entry) -> str:
-    return doc.section.title if doc.section.id == entry.section else entry.section
+    if doc.section.id == entry.section:
+        return doc.section.title
+    return doc.section_titles.get(entry.section, entry.section)
 
 
 def _add_atom_extras(root: etree._Element, site: Site, doc: FeedDocument) -> None:
