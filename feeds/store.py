@@ -588,8 +588,13 @@ class Store:
         return first_seen
 
     def _unique_updated(self, moment: dt.datetime, entry_id: str) -> str:
-        """Stable rule for distinct instants: the next free second at or after ``moment``."""
+        """Stable rule for distinct instants: the next free second at or after ``moment``,
+        and after the entry's own current ``updated`` (a change must move it forward,
+        even when an earlier collision had already pushed it past ``moment``)."""
         candidate = moment.astimezone(dt.UTC).replace(microsecond=0)
+        row = self.db.execute("SELECT updated FROM entries WHERE id=?", (entry_id,)).fetchone()
+        if row is not None:
+            candidate = max(candidate, _parse_iso(row[0]) + dt.timedelta(seconds=1))
         while True:
             text = _iso(candidate)
             row = self.db.execute("SELECT id FROM entries WHERE updated=?", (text,)).fetchone()
@@ -741,4 +746,10 @@ def _hash(text: str) -> str:
 
 
 def _content_hash(release: Release, section: str, extra: Sequence[str]) -> str:
-    return _hash(release_to_json(release) + "\n" + section + "\n" + ",".join(extra))
+    """Hash of what is published: ``updated`` moves only when this changes.
+
+    The signature/contact lines and the origin of the date are kept in state but
+    never published, so a re-crawl that differs only there is not an update.
+    """
+    shown = replace(release, contacts=(), date_origin=DateOrigin.NONE)
+    return _hash(release_to_json(shown) + "\n" + section + "\n" + ",".join(extra))

@@ -1,0 +1,323 @@
+"""The SQLite state on its own: ingest, matching, merging, timestamps, archives."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from feeds.errors import StateError
+from feeds.model import Asset, DateOrigin, Release, ReleaseKind, Section, Site
+from feeds.sections import SectionRules
+from feeds.store import IngestResult, Store, merge_releases, release_from_json, release_to_json
+
+SITE = Site(
+    title="CSTO releases",
+    url="https://en.odkb-csto.org/",
+    public_url="https://feeds.example.org/csto/",
+)
+RULES = SectionRules(
+    (
+        Section(id="news", title="CSTO news", default=True),
+        Section(id="joint-staff", title="Joint Staff", match=(r"\bJoint Staff\b",)),
+    )
+)
+NOW = dt.datetime(2026, 3, 1, 12, 0, 0, tzinfo=dt.UTC)
+
+LEAD = (
+    "On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the member "
+    "states on preparations for the joint training of crisis response units planned for the "
+    "autumn."
+)
+ARTICLE = Release(
+    kind=ReleaseKind.FULL,
+    title="Experts prepared the joint training of crisis response units",
+    date=dt.date(2025, 3, 3),
+    date_origin=DateOrigin.HEADER,
+    lead=LEAD,
+    paragraphs=(LEAD, "The experts agreed on the schedule of the planning conferences."),
+    body_html="<p>body</p>",
+    language="en",
+)
+TEASER = Release(
+    kind=ReleaseKind.BRIEF,
+    title="On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the…",
+    title_derived=True,
+    date=dt.date(2025, 3, 3),
+    date_origin=DateOrigin.TEXT,
+    lead=LEAD,
+    paragraphs=(LEAD,),
+    language="en",
+)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    opened = Store.open(tmp_path / "state" / "feeds.sqlite", SITE)
+    yield opened
+    opened.close()
+
+
+def ingest(
+    store: Store, release: Release, locator: str, now: dt.datetime = NOW, source_type: str = "dump"
+) -> IngestResult:
+    with store.transaction():
+        return store.ingest(
+            release,
+            source="dumps",
+            source_type=source_type,
+            locator=locator,
+            source_section=None,
+            rules=RULES,
+            now=now,
+        )
+
+
+def distinct(n: int) -> str:
+    """A text sharing no word with distinct(m) for m != n, so no two of them match."""
+    words = ("council", "ministers", "exercise", "secretariat", "delegation", "briefing")
+    return f"Event{n} " + " ".join(f"{word}{n}" for word in words) + f" held in city{n}."
+
+
+def brief(text: str, day: dt.date | None = None) -> Release:
+    return Release(
+        kind=ReleaseKind.BRIEF,
+        title=text[:60],
+        title_derived=True,
+        date=day,
+        date_origin=DateOrigin.TEXT if day else DateOrigin.NONE,
+        lead=text,
+        paragraphs=(text,),
+    )
+
+
+def test_release_json_round_trip() -> None:
+    rich = replace(
+        ARTICLE,
+        images=(Asset("ZVF_2142.JPG"), Asset("a.png", "https://en.odkb-csto.org/a.png")),
+        attachments=(Asset("Annex 2.pdf"),),
+        links=("https://www.youtube.com/watch?v=x",),
+        contacts=("CSTO press secretary",),
+        url="https://en.odkb-csto.org/news/news_odkb/x/",
+        published_at=dt.datetime(2025, 3, 3, 9, 30, tzinfo=dt.UTC),
+        extra=(("subtitle", "A subtitle"),),
+    )
+    assert release_from_json(release_to_json(rich)) == rich
+    assert release_from_json(release_to_json(TEASER)) == TEASER
+
+
+def test_teaser_then_article_keeps_the_id_and_gains_the_title(store: Store) -> None:
+    first = ingest(store, TEASER, "dumps/alpha.txt")
+    assert (first.created, first.changed) == (True, True)
+    before = store.entry(first.entry_id)
+    assert before is not None and before.release.kind is ReleaseKind.BRIEF
+    later = NOW + dt.timedelta(hours=1)
+    second = ingest(store, ARTICLE, "dumps/beta.txt", now=later)
+    assert second == IngestResult(first.entry_id, False, True)
+    after = store.entry(first.entry_id)
+    assert after is not None
+    assert after.release.title == ARTICLE.title
+    assert after.release.kind is ReleaseKind.FULL
+    assert after.release.paragraphs == ARTICLE.paragraphs
+    assert after.release.date_origin is DateOrigin.HEADER
+    assert after.published == dt.datetime(2025, 3, 3, tzinfo=store.zone)
+    assert after.first_seen == NOW
+    assert after.updated == later
+    assert [(s.locator, s.kind) for s in after.sightings] == [
+        ("dumps/alpha.txt", ReleaseKind.BRIEF),
+        ("dumps/beta.txt", ReleaseKind.FULL),
+    ]
+    assert len(store.entries()) == 1
+
+
+def test_article_then_teaser_is_only_a_sighting(store: Store) -> None:
+    first = ingest(store, ARTICLE, "dumps/beta.txt")
+    second = ingest(store, TEASER, "dumps/alpha.txt", now=NOW + dt.timedelta(hours=1))
+    assert second == IngestResult(first.entry_id, False, False)
+    entry = store.entry(first.entry_id)
+    assert entry is not None
+    assert entry.release == ARTICLE
+    assert entry.updated == NOW
+    assert len(entry.sightings) == 2
+
+
+def test_prefix_and_edited_teasers_match_the_article(store: Store) -> None:
+    article = ingest(store, ARTICLE, "dumps/beta.txt").entry_id
+    cut = brief("On 3 March 2025, the CSTO Secretariat held a working meeting with experts of")
+    edited = brief(LEAD.replace("held", "hosted").replace("the autumn", "autumn"))
+    assert ingest(store, cut, "dumps/x.txt").entry_id == article
+    assert ingest(store, edited, "dumps/y.txt").entry_id == article
+    assert len(store.entries()) == 1
+
+
+def test_different_releases_sharing_a_phrase_stay_apart(store: Store) -> None:
+    article = ingest(store, ARTICLE, "dumps/beta.txt").entry_id
+    other = brief(
+        "On 3 March 2025, the CSTO Secretariat held a working meeting with the delegation of the "
+        "Republic of Belarus on the results of its chairmanship in the Organization.",
+        dt.date(2025, 3, 3),
+    )
+    result = ingest(store, other, "dumps/x.txt")
+    assert result.created and result.entry_id != article
+    # Same text, dated far apart: a yearly event, not the same release.
+    yearly = brief(LEAD, dt.date(2024, 3, 3))
+    assert ingest(store, replace(yearly, lead=LEAD + " Again."), "dumps/z.txt").created
+    assert len(store.entries()) == 3
+
+
+def test_same_title_different_date_are_two_releases(store: Store) -> None:
+    first = ingest(store, ARTICLE, "dumps/a.txt").entry_id
+    next_year = replace(
+        ARTICLE,
+        date=dt.date(2026, 3, 3),
+        lead="On 3 March 2026, the experts met again to review the training.",
+        paragraphs=("On 3 March 2026, the experts met again to review the training.",),
+    )
+    second = ingest(store, next_year, "dumps/b.txt")
+    assert second.created and second.entry_id != first
+
+
+def test_edit_moves_updated_only_when_content_changes(store: Store) -> None:
+    entry_id = ingest(store, ARTICLE, "dumps/beta.txt").entry_id
+    # The same copy read again later: nothing changes.
+    again = ingest(store, ARTICLE, "dumps/beta.txt", now=NOW + dt.timedelta(days=1))
+    assert again == IngestResult(entry_id, False, False)
+    entry = store.entry(entry_id)
+    assert entry is not None and entry.updated == NOW
+    assert entry.sightings[0].last_seen == NOW + dt.timedelta(days=1)
+    # An edited body (same file): same id, later updated.
+    edited = replace(
+        ARTICLE,
+        paragraphs=(LEAD, "The experts agreed on the schedule and on the list of observers."),
+    )
+    later = NOW + dt.timedelta(days=2)
+    assert ingest(store, edited, "dumps/beta.txt", now=later) == IngestResult(entry_id, False, True)
+    entry = store.entry(entry_id)
+    assert entry is not None
+    assert entry.updated == later
+    assert (
+        entry.release.paragraphs[1]
+        == "The experts agreed on the schedule and on the list of observers."
+    )
+    assert entry.published == dt.datetime(2025, 3, 3, tzinfo=store.zone)
+
+
+def test_edited_title_on_the_same_file_keeps_the_id(store: Store) -> None:
+    entry_id = ingest(store, ARTICLE, "dumps/beta.txt").entry_id
+    retitled = replace(
+        ARTICLE,
+        title="Experts met to prepare the joint training",
+        lead="The CSTO Secretariat held a working meeting with experts of the member states.",
+        paragraphs=(
+            "The CSTO Secretariat held a working meeting with experts of the member states.",
+        ),
+    )
+    result = ingest(store, retitled, "dumps/beta.txt", now=NOW + dt.timedelta(hours=3))
+    assert result == IngestResult(entry_id, False, True)
+    entry = store.entry(entry_id)
+    assert entry is not None and entry.release.title == "Experts met to prepare the joint training"
+
+
+def test_updated_instants_are_unique_within_one_second(store: Store) -> None:
+    ids = [ingest(store, brief(distinct(n)), "d.txt").entry_id for n in range(30)]
+    assert len(set(ids)) == 30
+    entries = store.entries()
+    stamps = sorted(e.updated for e in entries)
+    assert len(set(stamps)) == 30
+    # The stable rule: the next free second at or after the moment of the change.
+    assert stamps == [NOW + dt.timedelta(seconds=n) for n in range(30)]
+    # Undated releases are published when first seen.
+    assert {e.published for e in entries} == {NOW}
+    # A later change at the same moment takes the next free second too.
+    first = store.entry(ids[0])
+    assert first is not None
+    changed = ingest(
+        store, replace(first.release, kind=ReleaseKind.FULL, title="Event zero"), "e.txt"
+    )
+    assert changed.entry_id == ids[0] and changed.changed
+    entry = store.entry(ids[0])
+    assert entry is not None and entry.updated == NOW + dt.timedelta(seconds=30)
+
+
+def test_hidden_entries_are_kept_but_not_listed(store: Store) -> None:
+    entry_id = ingest(store, ARTICLE, "dumps/beta.txt").entry_id
+    with store.transaction():
+        assert store.set_hidden(entry_id, True)
+        assert not store.set_hidden("tag:nope", True)
+    assert store.entries() == []
+    assert [e.id for e in store.entries(include_hidden=True)] == [entry_id]
+    # A hidden release seen again is matched, not minted anew.
+    assert ingest(store, ARTICLE, "dumps/beta.txt").entry_id == entry_id
+    with store.transaction():
+        store.set_hidden(entry_id, False)
+    assert [e.id for e in store.entries()] == [entry_id]
+
+
+def test_archive_membership_is_permanent(store: Store) -> None:
+    days = [dt.date(2025, 1, d) for d in range(1, 8)]
+    ids = {day: ingest(store, brief(distinct(day.day), day), "d.txt").entry_id for day in days}
+    with store.transaction():
+        store.assign_archives(3)
+    seqs = store.archive_seqs("all")
+    # The four oldest are archived, oldest first.
+    assert seqs == {ids[days[0]]: 1, ids[days[1]]: 2, ids[days[2]]: 3, ids[days[3]]: 4}
+    assert store.archive_seqs("news") == seqs
+    # An older release arriving late does not reshuffle what is archived.
+    late_release = brief(distinct(99), dt.date(2024, 12, 1))
+    late = ingest(store, late_release, "late.txt").entry_id
+    with store.transaction():
+        store.assign_archives(3)
+    assert store.archive_seqs("all") == {**seqs, late: 5}
+
+
+def test_newer_schema_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.sqlite"
+    Store.open(path, SITE).close()
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(
+        StateError, match=r"feeds\.sqlite: cannot use the state database: schema version 99"
+    ):
+        Store.open(path, SITE)
+
+
+def test_garbage_state_file_is_a_state_error(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.sqlite"
+    path.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(StateError, match=str(path)):
+        Store.open(path, SITE)
+
+
+def test_merge_rules() -> None:
+    url = "https://en.odkb-csto.org/news/news_odkb/x/"
+    dated_teaser = replace(TEASER, url=None)
+    # Full beats brief whichever arrives first.
+    assert merge_releases(dated_teaser, 1, ARTICLE, 1) == (ARTICLE, 1)
+    assert merge_releases(ARTICLE, 1, dated_teaser, 3) == (ARTICLE, 1)
+    # A higher-ranked full version wins and keeps the URL the other knew.
+    page = replace(ARTICLE, title="Live title", url=None)
+    merged, rank = merge_releases(replace(ARTICLE, url=url), 1, page, 3)
+    assert (merged.title, merged.url, rank) == ("Live title", url, 3)
+    # A lower-ranked full version loses.
+    assert merge_releases(page, 3, ARTICLE, 1) == (page, 3)
+    # A winner without a date takes the other's.
+    undated = replace(ARTICLE, date=None, date_origin=DateOrigin.NONE)
+    merged, _ = merge_releases(ARTICLE, 1, undated, 1)
+    assert (merged.date, merged.date_origin) == (dt.date(2025, 3, 3), DateOrigin.HEADER)
+
+
+def test_an_edit_moves_updated_past_an_earlier_collision(store: Store) -> None:
+    ids = [ingest(store, brief(distinct(n)), "d.txt").entry_id for n in range(30)]
+    last = store.entry(ids[-1])
+    assert last is not None and last.updated == NOW + dt.timedelta(seconds=29)
+    # Ten seconds later the last one is edited: its updated must still move forward.
+    edited = replace(last.release, kind=ReleaseKind.FULL, title="Event 29", title_derived=False)
+    result = ingest(store, edited, "d.txt", now=NOW + dt.timedelta(seconds=10))
+    assert result == IngestResult(ids[-1], False, True)
+    entry = store.entry(ids[-1])
+    assert entry is not None and entry.updated == NOW + dt.timedelta(seconds=30)
