@@ -13,7 +13,13 @@ import datetime as dt
 import hashlib
 import re
 import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 from difflib import SequenceMatcher
+
+from feeds.model import ReleaseKind
+from feeds.textindex import ShingleIndex
 
 #: Texts shorter than this (in characters of key) only match when equal.
 MIN_FUZZY_LENGTH = 40
@@ -127,3 +133,74 @@ def slugify(text: str, limit: int = 60) -> str:
     if len(slug) > limit:
         slug = slug[:limit].rsplit("-", 1)[0]
     return slug or "release"
+
+
+@dataclass
+class MatchKey:
+    """What matching needs to know about one stored entry."""
+
+    id: str
+    seq: int
+    kind: ReleaseKind
+    url: str | None
+    title_key: str
+    lead_key: str
+    text_key: str
+    date: dt.date | None
+
+
+class MatchIndex:
+    """Stored entries indexed for matching: exact maps by URL, title and text, and a
+    shingle index that narrows fuzzy text comparison to likely twins.
+
+    Lookups return keys in storage order, so ties go to the entry stored first.
+    """
+
+    def __init__(self) -> None:
+        self.keys: dict[str, MatchKey] = {}
+        self._by_url: defaultdict[str, set[str]] = defaultdict(set)
+        self._by_title: defaultdict[str, set[str]] = defaultdict(set)
+        self._by_text: defaultdict[str, set[str]] = defaultdict(set)
+        self._shingles = ShingleIndex()
+
+    def put(self, key: MatchKey) -> None:
+        self.remove(key.id)
+        self.keys[key.id] = key
+        if key.url:
+            self._by_url[key.url].add(key.id)
+        if key.title_key:
+            self._by_title[key.title_key].add(key.id)
+        for text in {key.lead_key, key.text_key} - {""}:
+            self._by_text[text].add(key.id)
+        self._shingles.put(key.id, key.lead_key, key.text_key)
+
+    def remove(self, entry_id: str) -> None:
+        old = self.keys.pop(entry_id, None)
+        if old is None:
+            return
+        for table, value in (
+            (self._by_url, old.url),
+            (self._by_title, old.title_key),
+            (self._by_text, old.lead_key),
+            (self._by_text, old.text_key),
+        ):
+            if value and value in table:
+                table[value].discard(entry_id)
+        self._shingles.remove(entry_id)
+
+    def _ordered(self, ids: Iterable[str]) -> list[MatchKey]:
+        return sorted((self.keys[i] for i in set(ids)), key=lambda k: k.seq)
+
+    def by_url(self, url: str) -> list[MatchKey]:
+        return self._ordered(self._by_url.get(url, ()))
+
+    def by_title(self, title_key: str) -> list[MatchKey]:
+        return self._ordered(self._by_title.get(title_key, ()))
+
+    def by_text(self, *texts: str) -> list[MatchKey]:
+        """Keys whose lead or whole text equals one of ``texts``."""
+        return self._ordered(i for t in texts if t for i in self._by_text.get(t, ()))
+
+    def near(self, *texts: str) -> list[MatchKey]:
+        """Keys sharing enough word shingles with one of ``texts`` to be worth comparing."""
+        return self._ordered(i for t in texts if t for i in self._shingles.candidates(t))

@@ -116,19 +116,6 @@ class IngestResult:
     changed: bool
 
 
-@dataclass
-class _Key:
-    """What matching needs to know about a stored entry, kept in memory for a run."""
-
-    id: str
-    kind: ReleaseKind
-    url: str | None
-    title_key: str
-    lead_key: str
-    text_key: str
-    date: dt.date | None
-
-
 def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -190,7 +177,7 @@ class Store:
         self.db = connection
         self.site = site
         self.zone = zoneinfo.ZoneInfo(site.timezone)
-        self._keys: list[_Key] | None = None
+        self._matcher: identity.MatchIndex | None = None
 
     # --- opening and transactions -----------------------------------------------------
 
@@ -231,7 +218,7 @@ class Store:
             yield
         except BaseException:
             self.db.execute("ROLLBACK")
-            self._keys = None
+            self._matcher = None
             raise
         else:
             self.db.execute("COMMIT")
@@ -282,8 +269,9 @@ class Store:
 
     def known_lead_keys(self) -> frozenset[str]:
         """Leads of stored releases: a paragraph equal to one of them is a teaser elsewhere."""
-        keys = {k.lead_key for k in self._index() if k.lead_key}
-        keys |= {k.text_key for k in self._index() if k.kind is ReleaseKind.BRIEF and k.text_key}
+        stored = self._index().keys.values()
+        keys = {k.lead_key for k in stored if k.lead_key}
+        keys |= {k.text_key for k in stored if k.kind is ReleaseKind.BRIEF and k.text_key}
         return frozenset(keys)
 
     # --- HTTP validators and listing memory -------------------------------------------
@@ -343,39 +331,42 @@ class Store:
 
     # --- matching -----------------------------------------------------------------------
 
-    def _index(self) -> list[_Key]:
-        if self._keys is None:
-            self._keys = []
+    def _index(self) -> identity.MatchIndex:
+        if self._matcher is None:
+            self._matcher = identity.MatchIndex()
             for row in self.db.execute(
-                "SELECT id, kind, url, title_key, lead_key, date, release FROM entries ORDER BY seq"
+                "SELECT id, seq, kind, url, title_key, lead_key, date, release FROM entries"
             ):
-                release = release_from_json(row[6])
-                self._keys.append(
-                    _Key(
+                self._matcher.put(
+                    identity.MatchKey(
                         id=row[0],
-                        kind=ReleaseKind(row[1]),
-                        url=row[2],
-                        title_key=row[3],
-                        lead_key=row[4],
-                        text_key=_text_key(release),
-                        date=dt.date.fromisoformat(row[5]) if row[5] else None,
+                        seq=row[1],
+                        kind=ReleaseKind(row[2]),
+                        url=row[3],
+                        title_key=row[4],
+                        lead_key=row[5],
+                        text_key=_text_key(release_from_json(row[7])),
+                        date=dt.date.fromisoformat(row[6]) if row[6] else None,
                     )
                 )
-        return self._keys
+        return self._matcher
 
     def find_match(self, release: Release, *, source: str, locator: str) -> str | None:
         """The id of the stored entry describing the same release, if any."""
-        keys = self._index()
+        index = self._index()
         lead = paragraph_key(release.lead)
         text = _text_key(release)
         if release.kind is ReleaseKind.BRIEF:
-            for key in keys:
-                same_lead = bool(lead) and lead in (key.lead_key, key.text_key)
-                if same_lead or (bool(text) and text == key.text_key):
-                    return key.id
+            same = [
+                k
+                for k in index.by_text(lead, text)
+                if (lead and lead in (k.lead_key, k.text_key)) or (text and text == k.text_key)
+            ]
+            if same:
+                return same[0].id
             fuzzy = [
                 k
-                for k in keys
+                for k in index.near(lead, text)
                 if identity.dates_compatible(k.date, release.date, exact=False)
                 and (
                     identity.similar_text(lead, k.lead_key)
@@ -386,24 +377,23 @@ class Store:
             return fuzzy[0].id if fuzzy else None
 
         if release.url:
-            for key in keys:
-                if key.url == release.url:
-                    return key.id
+            for key in index.by_url(release.url):
+                return key.id
         title = paragraph_key(release.title) if not release.title_derived else ""
 
-        def url_conflict(key: _Key) -> bool:
+        def url_conflict(key: identity.MatchKey) -> bool:
             return bool(release.url and key.url and key.url != release.url)
 
         if title:
-            for key in keys:
-                if key.title_key != title or url_conflict(key):
+            for key in index.by_title(title):
+                if url_conflict(key):
                     continue
                 if key.date is not None and release.date is not None:
                     if key.date == release.date:
                         return key.id
                 elif identity.similar_text(lead, key.lead_key) or not key.lead_key:
                     return key.id
-        for key in keys:
+        for key in index.near(lead):
             if url_conflict(key) or not identity.similar_text(lead, key.lead_key or key.text_key):
                 continue
             if key.kind is ReleaseKind.BRIEF:
@@ -419,7 +409,7 @@ class Store:
             (source, locator),
         ).fetchone()
         if row is not None:
-            key = next(k for k in keys if k.id == row[0])
+            key = index.keys[row[0]]
             if not url_conflict(key) and identity.dates_compatible(
                 key.date, release.date, exact=True
             ):
@@ -495,9 +485,10 @@ class Store:
                 release.date.isoformat() if release.date else None,
             ),
         )
-        self._index().append(
-            _Key(
+        self._index().put(
+            identity.MatchKey(
                 id=entry_id,
+                seq=seq,
                 kind=release.kind,
                 url=release.url,
                 title_key="" if release.title_derived else paragraph_key(release.title),
@@ -554,14 +545,18 @@ class Store:
         self.db.execute(
             f"UPDATE entries SET {assignments} WHERE id=?", (*updates.values(), entry_id)
         )
-        for key in self._index():
-            if key.id == entry_id:
-                key.kind = merged.kind
-                key.url = merged.url
-                key.title_key = updates["title_key"]
-                key.lead_key = updates["lead_key"]
-                key.text_key = _text_key(merged)
-                key.date = merged.date
+        index = self._index()
+        index.put(
+            replace(
+                index.keys[entry_id],
+                kind=merged.kind,
+                url=merged.url,
+                title_key=updates["title_key"],
+                lead_key=updates["lead_key"],
+                text_key=_text_key(merged),
+                date=merged.date,
+            )
+        )
         return changed
 
     def _sighting(
