@@ -178,6 +178,9 @@ class Store:
         self.site = site
         self.zone = zoneinfo.ZoneInfo(site.timezone)
         self._matcher: identity.MatchIndex | None = None
+        self._taken: dict[int, str] | None = None
+        self._skip: dict[int, int] = {}
+        self._second_of: dict[str, int] = {}
 
     # --- opening and transactions -----------------------------------------------------
 
@@ -219,6 +222,7 @@ class Store:
         except BaseException:
             self.db.execute("ROLLBACK")
             self._matcher = None
+            self._taken = None
             raise
         else:
             self.db.execute("COMMIT")
@@ -586,16 +590,37 @@ class Store:
         """Stable rule for distinct instants: the next free second at or after ``moment``,
         and after the entry's own current ``updated`` (a change must move it forward,
         even when an earlier collision had already pushed it past ``moment``)."""
-        candidate = moment.astimezone(dt.UTC).replace(microsecond=0)
-        row = self.db.execute("SELECT updated FROM entries WHERE id=?", (entry_id,)).fetchone()
-        if row is not None:
-            candidate = max(candidate, _parse_iso(row[0]) + dt.timedelta(seconds=1))
-        while True:
-            text = _iso(candidate)
-            row = self.db.execute("SELECT id FROM entries WHERE updated=?", (text,)).fetchone()
-            if row is None or row[0] == entry_id:
-                return text
-            candidate += dt.timedelta(seconds=1)
+        taken = self._updated_seconds()
+        start = int(moment.timestamp())
+        own = self._second_of.get(entry_id)
+        if own is not None:
+            start = max(start, own + 1)
+        # Walk past taken seconds; remember where each walk ended, so that many entries
+        # created in one second do not each walk the whole block again.
+        second, walked = start, []
+        while second in taken:
+            walked.append(second)
+            second = max(self._skip.get(second, second + 1), second + 1)
+        for visited in walked:
+            self._skip[visited] = second + 1
+        if own is not None:
+            # A freed second invalidates the skips over it.
+            del taken[own]
+            self._skip.clear()
+        taken[second] = entry_id
+        self._second_of[entry_id] = second
+        return _iso(dt.datetime.fromtimestamp(second, dt.UTC))
+
+    def _updated_seconds(self) -> dict[int, str]:
+        """``updated`` second -> entry id, for every stored entry (cached for the run)."""
+        if self._taken is None:
+            self._taken = {
+                int(_parse_iso(updated).timestamp()): entry_id
+                for entry_id, updated in self.db.execute("SELECT id, updated FROM entries")
+            }
+            self._second_of = {entry_id: second for second, entry_id in self._taken.items()}
+            self._skip = {}
+        return self._taken
 
     def _page_path(self, release: Release, published: dt.datetime, entry_id: str) -> str:
         local = published.astimezone(self.zone)

@@ -104,8 +104,17 @@ def normalise_lines(text: str) -> list[str]:
     return lines
 
 
+# Every space separator (Unicode category Zs) but the plain space: NBSP, the en/em and
+# thin spaces, the ideographic space...
+_UNICODE_SPACES = str.maketrans(
+    dict.fromkeys(
+        (c for c in range(0x80, 0x3001) if unicodedata.category(chr(c)) == "Zs"), " "
+    )
+)
+
+
 def _plain_spaces(line: str) -> str:
-    return "".join(" " if (ch != "\t" and unicodedata.category(ch) == "Zs") else ch for ch in line)
+    return line.translate(_UNICODE_SPACES)
 
 
 def collapse(s: str) -> str:
