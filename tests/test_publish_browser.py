@@ -9,30 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from feeds.model import Asset, DateOrigin, Entry, Release, ReleaseKind, Section, Site
 from feeds.publish.opml import render_opml
 from feeds.publish.pages import render_index, render_release_page, render_section_page
-from feeds.serve import ServeSettings, make_server
+from tests.support.browser import (
+    browser_fixture,  # noqa: F401  (the `browser` fixture)
+    serving,
+    watch_problems,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 MSK = ZoneInfo("Europe/Moscow")
 
 NEWS = Section(id="news", title="CSTO news", description="Meetings, councils and exercises.")
@@ -146,48 +139,20 @@ def write_output(root: Path, site: Site) -> tuple[list[str], dict[str, str]]:
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Site, Path]]:
     root = tmp_path_factory.mktemp("output")
-    server = make_server(ServeSettings(root=root, port=0))
-    port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    site = Site(
-        title="CSTO releases",
-        url="https://en.odkb-csto.org/",
-        public_url=f"http://127.0.0.1:{port}/",
-    )
-    try:
-        yield site, root
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
+    with serving(root) as port:
+        yield (
+            Site(
+                title="CSTO releases",
+                url="https://en.odkb-csto.org/",
+                public_url=f"http://127.0.0.1:{port}/",
+            ),
+            root,
         )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 def open_page(page: Page, url: str) -> list[str]:
     """Load ``url``; return every console error, page error and failed request seen."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-    page.on(
-        "response",
-        lambda r: problems.append(f"status {r.status}: {r.url}") if r.status >= 400 else None,
-    )
+    problems = watch_problems(page)
     response = page.goto(url, wait_until="load")
     assert response is not None and response.status == 200, url
     return problems

@@ -10,29 +10,23 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from feeds.config import load_config
 from feeds.refresh import open_store, refresh
-from feeds.serve import ServeSettings, make_server
 from tests.feedcheck import check_document
+from tests.support.browser import (
+    browser_fixture,  # noqa: F401  (the `browser` fixture)
+    free_port,
+    serving,
+    watch_problems,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 CLOCK = dt.datetime(2025, 1, 15, 9, 30, tzinfo=dt.UTC)
 MEDIA_TYPES = {
     "atom.xml": "application/atom+xml",
@@ -62,8 +56,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         (root / "dumps" / dump.name).write_bytes(dump.read_bytes())
     output = root / "output"
     output.mkdir()
-    server = make_server(ServeSettings(root=output, port=0))
-    public_url = f"http://127.0.0.1:{server.server_address[1]}/"
+    port = free_port()
+    public_url = f"http://127.0.0.1:{port}/"
     config_text = BASE_CONFIG.format(feed_size=5, lock_timeout=5).replace(
         "https://feeds.example.org/csto/", public_url
     )
@@ -76,42 +70,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
         titles = {e.page_path: e.release.title for e in store.entries()}
     finally:
         store.close()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(output, port):
         yield Served(public_url, output, titles)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-def problems_of(page: Page) -> list[str]:
-    """Collect console errors, page errors, failed requests and error statuses."""
-    problems: list[str] = []
-    page.on(
-        "console",
-        lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None,
-    )
-    page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
-    page.on("requestfailed", lambda r: problems.append(f"failed: {r.url} {r.failure}"))
-    page.on(
-        "response",
-        lambda r: problems.append(f"status {r.status}: {r.url}") if r.status >= 400 else None,
-    )
-    return problems
 
 
 def check_alternates(page: Page, public_url: str, path: str) -> int:
@@ -139,7 +99,7 @@ def test_every_page_loads_cleanly(served: Served, browser: Browser) -> None:
     try:
         for path in pages:
             page = context.new_page()
-            problems = problems_of(page)
+            problems = watch_problems(page)
             response = page.goto(served.public_url + path, wait_until="load")
             assert response is not None and response.status == 200, path
             assert response.headers["content-type"] == "text/html; charset=utf-8", path
@@ -162,7 +122,7 @@ def test_every_page_loads_cleanly(served: Served, browser: Browser) -> None:
 def test_index_links_reach_every_section_page(served: Served, browser: Browser) -> None:
     page = browser.new_page()
     try:
-        problems = problems_of(page)
+        problems = watch_problems(page)
         page.goto(served.public_url + "index.html", wait_until="load")
         anchors = page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)")
         local = sorted({a for a in anchors if a.startswith(served.public_url)})
