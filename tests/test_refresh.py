@@ -15,28 +15,13 @@ from feeds.config import load_config
 from feeds.lock import exclusive
 from feeds.model import Entry
 from feeds.refresh import RefreshReport, open_store, refresh
+from tests.conftest import BASE_CONFIG
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((REPO / "samples" / "dumps").glob("*.txt"))
 DATA = Path(__file__).resolve().parent / "data" / "refresh"
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
-CONFIG = """\
-site:
-  title: CSTO releases
-  url: https://en.odkb-csto.org/
-  public_url: https://feeds.example.org/csto/
-  timezone: Europe/Moscow
-output: output
-state: state/feeds.sqlite
-feed_size: {feed_size}
-lock_timeout: {lock_timeout}
-sections:
-  - {{id: news, title: CSTO news, default: true, url: "https://en.odkb-csto.org/news/news_odkb/"}}
-  - {{id: joint-staff, title: Joint Staff, match: ['\\bJoint Staff\\b']}}
-sources:
-  - {{name: dumps, type: dump, paths: ["dumps/*.txt"]}}
-"""
 SHARED_TEASER = "On May 16, 2024, the CSTO Secretariat hosted a round table"
 FEEDS = ("all", "news", "joint-staff")
 
@@ -45,7 +30,7 @@ def new_project(root: Path, *, feed_size: int = 50, lock_timeout: float = 5) -> 
     (root / "dumps").mkdir(parents=True)
     config = root / "sources.yaml"
     config.write_text(
-        CONFIG.format(feed_size=feed_size, lock_timeout=lock_timeout), encoding="utf-8"
+        BASE_CONFIG.format(feed_size=feed_size, lock_timeout=lock_timeout), encoding="utf-8"
     )
     return config
 
