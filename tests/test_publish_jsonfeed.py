@@ -146,6 +146,13 @@ def test_json_feed_items_newest_first_with_exact_values() -> None:
         "date_modified": "2025-06-02T07:30:00+00:00",
         "language": "ru",
         "tags": ["CSTO news"],
+        # Undated: published is when it was first seen, and the item says so.
+        "_feeds": {
+            "kind": "full",
+            "title_derived": False,
+            "date_known": False,
+            "date_origin": "none",
+        },
     }
     assert session_item["url"] == "https://en.odkb-csto.org/news/news_odkb/nachalas-sessiya/"
     assert session_item["image"] == "https://en.odkb-csto.org/upload/hall.jpg"
@@ -199,3 +206,17 @@ def test_naive_datetime_is_refused() -> None:
         "https://feeds.example.org/csto/news/feed.json: "
         "entry tag:feeds,2024-05-20:release/1a2b has a date without a time zone"
     )
+
+
+def test_items_of_a_mixed_feed_are_tagged_with_their_own_section() -> None:
+    all_section = Section(id="all", title="All releases")
+    feed = json.loads(
+        render_json_feed(
+            all_section,
+            entries(),
+            site=SITE,
+            feed_size=50,
+            section_titles={"news": "CSTO news"},
+        )
+    )
+    assert [i["tags"] for i in feed["items"]] == [["CSTO news"]] * 3

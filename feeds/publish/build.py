@@ -173,7 +173,7 @@ def _feed_files(
     )
     files[f"{section.id}/rss.xml"] = render_rss(site, rss_doc)
     files[f"{section.id}/feed.json"] = render_json_feed(
-        section, head, site=site, feed_size=data.feed_size
+        section, head, site=site, feed_size=data.feed_size, section_titles=titles
     )
     return files
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from feeds.errors import PublishError
@@ -23,12 +23,18 @@ JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
 
 def render_json_feed(
-    section: Section, entries: Sequence[Entry], *, site: Site, feed_size: int
+    section: Section,
+    entries: Sequence[Entry],
+    *,
+    site: Site,
+    feed_size: int,
+    section_titles: Mapping[str, str] | None = None,
 ) -> bytes:
     """The section's latest ``feed_size`` visible entries as JSON Feed 1.1, newest first.
 
     Keys keep a fixed order and non-ASCII text is written as is, so the same entries give
-    the same bytes.
+    the same bytes.  Each item is tagged with its own section's title (from
+    ``section_titles``, for feeds like ``all`` that mix sections).
     """
     urls = section_feed_urls(section.id, site)
     feed: dict[str, Any] = {
@@ -41,11 +47,15 @@ def render_json_feed(
         feed["description"] = section.description
     feed["language"] = site.language
     shown = latest(entries, feed_size)
-    feed["items"] = [_item(entry, section, site, urls["json"]) for entry in shown]
+    titles = {**(section_titles or {}), section.id: section.title}
+    feed["items"] = [
+        _item(entry, titles.get(entry.section, section.title), site, urls["json"])
+        for entry in shown
+    ]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def _item(entry: Entry, section: Section, site: Site, where: str) -> dict[str, Any]:
+def _item(entry: Entry, tag: str, site: Site, where: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.id,
         "url": entry_link(entry, site),
@@ -61,7 +71,16 @@ def _item(entry: Entry, section: Section, site: Site, where: str) -> dict[str, A
     item["date_published"] = rfc3339(entry.published, where, entry.id)
     item["date_modified"] = rfc3339(entry.updated, where, entry.id)
     item["language"] = entry_language(entry, site)
-    item["tags"] = [section.title]
+    item["tags"] = [tag]
+    # Extension (JSON Feed allows "_" keys): what kind of release this is and whether its
+    # date is its own or the time it was first seen.
+    release = entry.release
+    item["_feeds"] = {
+        "kind": release.kind.value,
+        "title_derived": release.title_derived,
+        "date_known": entry.date_known,
+        "date_origin": release.date_origin.value,
+    }
     return item
 
 
