@@ -93,7 +93,7 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     from feeds.profile import load_profile
 
     config = _config(args)
-    load_profile(config.profile, str(args.config))
+    load_profile(config.profile, str(args.config), timezone=config.site.timezone)
     console.info(
         f"{args.config}: OK ({len(config.sections)} sections, {len(config.sources)} sources)"
     )

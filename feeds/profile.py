@@ -49,9 +49,18 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
     return merged
 
 
-def load_profile(overrides: Mapping[str, Any], where: str) -> Profile:
-    """The packaged profile with the config's overrides; every problem reported."""
+def load_profile(
+    overrides: Mapping[str, Any], where: str, *, timezone: str | None = None
+) -> Profile:
+    """The packaged profile with the config's overrides; every problem reported.
+
+    ``timezone`` (the config's ``site.timezone``) is the zone page timestamps are dated
+    in, unless the overrides name one under ``html.dates.zone``.
+    """
     problems: list[str] = []
+    html_overrides = dict(overrides.get("html") or {})
+    if timezone is not None:
+        html_overrides = merge({"dates": {"zone": timezone}}, html_overrides)
     dump = html = None
     try:
         dump = DumpRules.from_mapping(
@@ -61,7 +70,7 @@ def load_profile(overrides: Mapping[str, Any], where: str) -> Profile:
         problems.extend(exc.problems)
     try:
         html = HtmlRules.from_mapping(
-            merge(_packaged("html"), overrides.get("html") or {}), f"{where}: profile.html"
+            merge(_packaged("html"), html_overrides), f"{where}: profile.html"
         )
     except ConfigError as exc:
         problems.extend(exc.problems)

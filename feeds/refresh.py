@@ -88,7 +88,7 @@ def refresh(
     progress: Callable[[str], None] = lambda _line: None,
 ) -> RefreshReport:
     """Run every source (or one), then publish.  Raises only for config/lock/state errors."""
-    profile = load_profile(config.profile, str(config.path))
+    profile = load_profile(config.profile, str(config.path), timezone=config.site.timezone)
     sources = [s for s in config.sources if only is None or s.name == only]
     with exclusive(config.state.with_name(config.state.name + ".lock"), config.lock_timeout):
         store = open_store(config)

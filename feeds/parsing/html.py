@@ -4,14 +4,18 @@ The site profile's selectors are tried first.  When they find nothing, generic
 extractors take over, so a redesign of the site degrades to a warning instead
 of an empty feed:
 
-* listings: links under the listing's own path, with the date printed beside them;
-* articles: the main heading, a date in the elements right around it (never one
-  from deep inside the text), and the most text-dense block as the body.
+* listings: links under the listing's own path, with the date printed beside them,
+  from the main list only (menus and "popular" blocks under the same path are not
+  items);
+* articles: the main heading (or the element the page's title names), a date in the
+  elements right around it (never one from deep inside the text), and the most
+  text-dense block as the body; images from the block around heading and body.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
@@ -54,6 +58,15 @@ _DATE_SEARCH_LEVELS = 3
 _DATE_SEARCH_SIBLINGS = 2
 # A lower heading shorter than this is a label, never the page's headline.
 _MIN_HEADING = 10
+# Elements that may carry a headline styled without a heading tag (old layouts).
+_TITLE_CARRIERS = ("div", "span", "p", "td", "b", "strong", "font")
+# A date-only text ("16.02.2024", "12.03.2025 10:45", "5 марта 2025 г.") may add a
+# time of day, separators and abbreviations to its date, but no word and no number.
+_TIME_OF_DAY = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
+_WORD = re.compile(r"[^\W\d_]{3,}|\d")
+# An article region holding this much more text than title and body is the page, not
+# the article: its images would include other items' thumbnails.
+_REGION_SLACK = 300
 
 
 @dataclass(frozen=True)
@@ -108,12 +121,26 @@ def _first(soup: Tag, selector: str) -> Tag | None:
 
 
 def _element_date(element: Tag, rules: HtmlRules) -> dt.date | None:
+    """The date an element shows; its ``datetime`` attribute when the text shows none.
+
+    The visible date comes first: it is in the site's calendar, while the attribute
+    is often a UTC timestamp that falls on the day before.
+    """
+    found = rules.parse_date_value(_text(element))
+    if found is not None:
+        return found
     value = element.get("datetime")
-    if isinstance(value, str):
-        found = rules.parse_date_value(value)
-        if found is not None:
-            return found
-    return rules.parse_date_value(_text(element))
+    return rules.parse_date_value(value) if isinstance(value, str) else None
+
+
+def _date_only(text: str, rules: HtmlRules) -> dt.date | None:
+    """The date of a text that is nothing but a date (and maybe a time of day)."""
+    phrase = rules.date_phrase(text)
+    if phrase is None:
+        return None
+    found, start, end = phrase
+    rest = _TIME_OF_DAY.sub(" ", text[:start] + " " + text[end:])
+    return None if _WORD.search(rest) else found
 
 
 # --- listings ---------------------------------------------------------------
@@ -201,26 +228,76 @@ def _item_box(link: Tag, others: list[Tag]) -> Tag:
 def _generic_items(soup: BeautifulSoup, url: str, rules: HtmlRules) -> list[ListingItem]:
     groups = _candidate_links(soup, url, rules)
     all_links = [link for links in groups.values() for link in links]
-    items: list[ListingItem] = []
+    found: list[tuple[ListingItem, Tag]] = []
     for target, links in groups.items():
         own = {id(link) for link in links}
         others = [link for link in all_links if id(link) not in own]
         box = _item_box(links[0], others)
-        title = next((_text(link) for link in links if _text(link)), "")
+        title = next((t for t in (_link_title(link, rules) for link in links) if t), "")
         if not title:
             heading = box.find(["h1", "h2", "h3", "h4", "h5", "h6"])
             title = _text(heading) if isinstance(heading, Tag) else ""
         if not title:
             continue
-        items.append(
-            ListingItem(
-                url=target,
-                title=title,
-                date=_box_date(box, title, rules),
-                lead=_box_lead(box, title, rules),
-            )
+        item = ListingItem(
+            url=target,
+            title=title,
+            date=_box_date(box, title, rules),
+            lead=_box_lead(box, title, rules),
         )
-    return items
+        found.append((item, box))
+    return _main_list(found)
+
+
+def _link_title(link: Tag, rules: HtmlRules) -> str:
+    """A link's text without the date some templates print inside the link."""
+    lines = [line for line in tag_paragraphs(link) if _date_only(line, rules) is None]
+    text = " ".join(lines)
+    for child in link.find_all(True):
+        child_text = _text(child)
+        if child_text and _date_only(child_text, rules) is not None:
+            text = text.replace(child_text, " ", 1)
+    return _collapse(text)
+
+
+def _main_list(found: list[tuple[ListingItem, Tag]]) -> list[ListingItem]:
+    """The items of the listing proper, without menus and "popular" blocks.
+
+    Items are grouped by the list that holds them (the parent of their box).  The
+    main group is the one that weighs most: every item counts, and counts more with a
+    date and with a lead.  Another group stays only when its items look the same
+    (dated if the main one is, with leads if it has them): a featured first item
+    stays, an undated menu or a sidebar of bare titles goes.
+    """
+    groups: dict[tuple[str, ...], list[ListingItem]] = {}
+    for item, box in found:
+        parent = box.parent
+        key = (box.name, parent.name if parent else "", *_classes(parent))
+        groups.setdefault(key, []).append(item)
+    if len(groups) < 2:
+        return [item for item, _ in found]
+
+    def shape(items: list[ListingItem]) -> tuple[bool, bool]:
+        dated = sum(item.date is not None for item in items)
+        led = sum(bool(item.lead) for item in items)
+        return 2 * dated >= len(items), 2 * led >= len(items)
+
+    def weight(items: list[ListingItem]) -> int:
+        return sum(1 + (i.date is not None) + bool(i.lead) for i in items)
+
+    main_dated, main_led = shape(max(groups.values(), key=weight))
+    kept = {
+        id(item)
+        for items in groups.values()
+        if (shape(items)[0] or not main_dated) and (shape(items)[1] or not main_led)
+        for item in items
+    }
+    return [item for item, _ in found if id(item) in kept]
+
+
+def _classes(element: Tag | None) -> list[str]:
+    value = element.get("class") if element is not None else None
+    return sorted(value) if isinstance(value, list) else []
 
 
 def _box_date(box: Tag, title: str, rules: HtmlRules) -> dt.date | None:
@@ -299,31 +376,50 @@ def _profile_article(soup: BeautifulSoup, rules: HtmlRules, warnings: list[str])
     if title_el is None:
         return None
     date_el = soup.select_one(rules.article_date)
+    date = _element_date(date_el, rules) if date_el else None
+    date_line: Tag | None = None
+    if date is None:
+        # The profile found the title but not the date: look where a date line sits.
+        date, date_line = _date_near(title_el, rules)
+        date = date or _meta_date(soup, rules)
     subtitle_el = soup.select_one(rules.article_subtitle)
     body = soup.select_one(rules.article_body)
     if body is None:
         warnings.append(BODY_FALLBACK_WARNING)
         body = _main_block(soup)
+    if date_line is not None and body is not None and date_line in body.descendants:
+        date_line.decompose()
+    scope: Tag = soup
+    images_selector = rules.article_images
+    if not soup.select(images_selector):
+        scope, images_selector = _article_region(title_el.parent, body) or soup, "img"
     return _Parts(
         title=_text(title_el),
-        date=_element_date(date_el, rules) if date_el else None,
+        date=date,
         subtitle=_text(subtitle_el) if subtitle_el else "",
         body=body,
-        scope=soup,
-        images_selector=rules.article_images,
+        scope=scope,
+        images_selector=images_selector,
     )
 
 
 def _generic_article(soup: BeautifulSoup, rules: HtmlRules) -> _Parts:
     heading = _main_heading(soup)
+    around: Tag | None = None
     if heading is not None:
         title = _text(heading)
         date, date_line = _date_near(heading, rules)
         date = date or _meta_date(soup, rules)
+        around = heading.parent
+        header = heading.find_parent("header")
         # Both may sit inside the block chosen as the body, where they are not text.
         heading.decompose()
         if date_line is not None:
             date_line.decompose()
+        # The article's own <header> holds only labels (a section link, a kicker) now.
+        if header is not None and len(_text(header)) <= _MAX_DATE_LINE:
+            around = header.parent
+            header.decompose()
     else:
         title = _head_title(soup, rules)
         date = _first_time(soup, rules) or _meta_date(soup, rules)
@@ -338,32 +434,73 @@ def _generic_article(soup: BeautifulSoup, rules: HtmlRules) -> _Parts:
         date=date,
         subtitle=subtitle,
         body=body,
-        scope=body or soup,
+        scope=_article_region(around, body) or body or soup,
         images_selector="img",
     )
 
 
+def _article_region(around: Tag | None, body: Tag | None) -> Tag | None:
+    """The smallest element holding both the title's place and the body: the lead
+    picture often sits between them, outside the text block.  None when that element
+    is the whole page (or much more than the article)."""
+    if around is None or body is None:
+        return None
+    body_size = len(_text(body))
+    for node in (around, *around.parents):
+        if node.name in ("body", "html", "[document]") or _in_chrome(node):
+            return None
+        if node is body or body in node.descendants:
+            return node if len(_text(node)) <= body_size + _REGION_SLACK else None
+    return None
+
+
 def _main_heading(soup: BeautifulSoup) -> Tag | None:
     """The first h1 with text that is not part of the page chrome or the site banner;
-    without one, the h2/h3 whose text opens the page's <title> (pages that style their
-    headline as a lower heading still name it in the title)."""
+    without one, the element whose text the page's <title> (or og:title) names: pages
+    that style their headline as a lower heading or a plain block still name it there."""
     for heading in soup.find_all("h1"):
-        if not _text(heading) or _in_chrome(heading):
+        if not _text(heading) or _in_chrome(heading) or _is_banner(heading):
             continue
-        names = {parent.name for parent in heading.parents}
-        if "header" in names and not names & {"article", "main"}:
-            continue  # the site's logo heading in the page banner
         return heading
-    page_title = _head_title(soup, None).casefold()
-    for heading in soup.find_all(("h2", "h3")):
-        text = _text(heading)
+    return _titled_element(soup)
+
+
+def _is_banner(heading: Tag) -> bool:
+    """A heading that is the site's logo: in the page banner, or a bare link home."""
+    names = {parent.name for parent in heading.parents}
+    if "header" in names and not names & {"article", "main"}:
+        return True
+    links = heading.find_all("a", href=True)
+    if len(links) != 1 or _text(links[0]) != _text(heading):
+        return False
+    href = links[0]["href"]
+    return isinstance(href, str) and urlsplit(href).path in ("", "/")
+
+
+def _titled_element(soup: BeautifulSoup) -> Tag | None:
+    """The longest element of the page whose whole text the page's titles contain;
+    headings before other elements."""
+    titles = [t.casefold() for t in (_head_title(soup, None), _plain_title(soup)) if t]
+    if not titles:
+        return None
+    best: tuple[int, int, Tag] | None = None
+    for element in soup.find_all(("h2", "h3", "h4", "h5", "h6", *_TITLE_CARRIERS)):
+        text = _text(element)
         if (
-            len(text) >= _MIN_HEADING
-            and not _in_chrome(heading)
-            and page_title.startswith(text.casefold())
+            len(text) < _MIN_HEADING
+            or _in_chrome(element)
+            or element.find_parent(("a", "head")) is not None
+            or not any(text.casefold() in title for title in titles)
         ):
-            return heading
-    return None
+            continue
+        rank = (int(element.name not in _TITLE_CARRIERS), len(text))
+        if best is None or rank > best[:2]:
+            best = (*rank, element)
+    return best[2] if best else None
+
+
+def _plain_title(soup: BeautifulSoup) -> str:
+    return _text(soup.title) if soup.title is not None else ""
 
 
 def _head_title(soup: BeautifulSoup, rules: HtmlRules | None) -> str:
@@ -385,14 +522,36 @@ def _neighbours(node: Tag) -> Iterator[Tag]:
         yield from siblings(True, limit=_DATE_SEARCH_SIBLINGS)
 
 
-def _date_near(heading: Tag, rules: HtmlRules) -> tuple[dt.date | None, Tag | None]:
-    """A date in the short elements next to the heading or its containers, and its element."""
-    node: Tag | None = heading
+def _opening_lines(block: Tag) -> Iterator[Tag]:
+    """The elements that open a block, outermost first: where the date line sits when
+    the block after the title starts with it."""
+    node = block
     for _ in range(_DATE_SEARCH_LEVELS):
+        first = node.find(True, recursive=False)
+        if not isinstance(first, Tag):
+            return
+        node = first
+        yield node
+
+
+def _date_near(heading: Tag, rules: HtmlRules) -> tuple[dt.date | None, Tag | None]:
+    """A date in the short elements next to the heading or its containers (or a date-only
+    line opening the block right after the heading), and its element."""
+    node: Tag | None = heading
+    for level in range(_DATE_SEARCH_LEVELS):
         if node is None or node.name in ("body", "html", "[document]"):
             break
         for neighbour in _neighbours(node):
-            if neighbour.name in _CHROME or len(_text(neighbour)) > _MAX_DATE_LINE:
+            if neighbour.name in _CHROME:
+                continue
+            if len(_text(neighbour)) > _MAX_DATE_LINE:
+                # Beside the heading itself, the block after it may open with a line
+                # that is only a date; its text proper may mention any date.
+                if level == 0 and neighbour is node.find_next_sibling(True):
+                    for line in _opening_lines(neighbour):
+                        found = _date_only(_text(line), rules)
+                        if found is not None:
+                            return found, line
                 continue
             found = _element_date(neighbour, rules)
             stamp = neighbour.find("time")
@@ -499,7 +658,9 @@ def _release(parts: _Parts, soup: BeautifulSoup, url: str, rules: HtmlRules) -> 
     body_html = parts.body.decode_contents() if parts.body is not None else ""
     skip = {p.casefold() for p in rules.attachment_phrases + rules.footer_phrases}
     paragraphs = tuple(p for p in html_paragraphs(body_html) if p.casefold() not in skip)
-    lead = next((p for p in paragraphs if p != parts.subtitle), "")
+    # A picture's caption may come first; it is not what other pages show as the teaser.
+    captions = {_text(c) for c in parts.body.find_all("figcaption")} if parts.body else set()
+    lead = next((p for p in paragraphs if p != parts.subtitle and p not in captions), "")
     clean_html = sanitize_html(body_html, base_url=url)
     html_tag = soup.find("html")
     lang = html_tag.get("lang") if isinstance(html_tag, Tag) else None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import importlib.resources
 import re
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -54,6 +55,9 @@ class HtmlRules:
     date_patterns: tuple[re.Pattern[str], ...]
     #: Lower-case month name -> month number.
     months: tuple[tuple[str, int], ...]
+    #: The zone of the site's calendar: a timestamp with an offset is dated in it
+    #: (22:15 UTC is already the next day in Moscow).  None keeps the stamp's own date.
+    zone: zoneinfo.ZoneInfo | None
     hosts: tuple[str, ...]
     strip_params: tuple[str, ...]
     listing_params: tuple[str, ...]
@@ -69,7 +73,7 @@ class HtmlRules:
         root = reader.mapping(data, "", _TOP_KEYS)
         listing = reader.mapping(root.get("listing"), "listing", _LISTING_KEYS)
         article = reader.mapping(root.get("article"), "article", _ARTICLE_KEYS)
-        dates = reader.mapping(root.get("dates"), "dates", _DATES_KEYS)
+        dates = reader.mapping(root.get("dates"), "dates", _DATES_KEYS, _DATES_OPTIONAL)
         urls = reader.mapping(root.get("urls"), "urls", _URLS_KEYS)
         rules = cls(
             listing_item=reader.selector(listing, "listing", "item"),
@@ -95,6 +99,7 @@ class HtmlRules:
             date_formats=reader.formats(dates, "dates", "formats"),
             date_patterns=reader.regexes(dates, "dates", "patterns", _DATE_GROUPS),
             months=reader.months(dates, "dates", "months"),
+            zone=reader.zone(dates, "dates", "zone"),
             hosts=tuple(h.lower() for h in reader.texts(urls, "urls", "hosts")),
             strip_params=reader.texts(urls, "urls", "strip_params"),
             listing_params=reader.texts(urls, "urls", "listing_params"),
@@ -124,18 +129,26 @@ class HtmlRules:
         value = " ".join(value.split())
         for fmt in self.date_formats:
             try:
-                return dt.datetime.strptime(value, fmt).date()
+                moment = dt.datetime.strptime(value, fmt)
             except ValueError:
                 continue
+            if moment.tzinfo is not None and self.zone is not None:
+                moment = moment.astimezone(self.zone)
+            return moment.date()
         return self.find_date(value)
 
     def find_date(self, text: str) -> dt.date | None:
         """The first valid date phrase in ``text`` (patterns tried in profile order)."""
+        phrase = self.date_phrase(text)
+        return phrase[0] if phrase else None
+
+    def date_phrase(self, text: str) -> tuple[dt.date, int, int] | None:
+        """Like :meth:`find_date`, with the phrase's start and end in ``text``."""
         for pattern in self.date_patterns:
             for match in pattern.finditer(text):
                 found = self._date_from_match(match)
                 if found is not None:
-                    return found
+                    return found, match.start(), match.end()
         return None
 
     def _date_from_match(self, match: re.Match[str]) -> dt.date | None:
@@ -166,7 +179,8 @@ _TOP_KEYS = frozenset(
 )
 _LISTING_KEYS = frozenset({"item", "link", "title", "date", "preview", "page_param"})
 _ARTICLE_KEYS = frozenset({"title", "date", "subtitle", "body", "images", "attachments"})
-_DATES_KEYS = frozenset({"formats", "patterns", "months"})
+_DATES_KEYS = frozenset({"formats", "patterns", "months", "zone"})
+_DATES_OPTIONAL = frozenset({"zone"})
 _URLS_KEYS = frozenset({"hosts", "strip_params", "listing_params"})
 
 
@@ -192,14 +206,20 @@ class _Reader:
     def problem(self, path: str, what: str) -> None:
         self.problems.append(f"{self.where}: {path or '<top>'}: {what}")
 
-    def mapping(self, data: object, path: str, keys: frozenset[str]) -> Mapping[str, Any]:
+    def mapping(
+        self,
+        data: object,
+        path: str,
+        keys: frozenset[str],
+        optional: frozenset[str] = frozenset(),
+    ) -> Mapping[str, Any]:
         if not isinstance(data, Mapping):
             self.problem(path, "missing or not a mapping")
             return {}
         for key in data:
             if key not in keys:
                 self.problem(_join(path, str(key)), "unknown key")
-        for key in sorted(keys - set(data)):
+        for key in sorted(keys - optional - set(data)):
             self.problem(_join(path, key), "missing")
         return data
 
@@ -261,6 +281,16 @@ class _Reader:
             else:
                 self.problem(f"{_join(path, key)}[{index}]", f"bad date format {fmt!r}")
         return tuple(good)
+
+    def zone(self, data: Mapping[str, Any], path: str, key: str) -> zoneinfo.ZoneInfo | None:
+        name = self.text(data, path, key)
+        if not name:
+            return None
+        try:
+            return zoneinfo.ZoneInfo(name)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            self.problem(_join(path, key), f"unknown time zone {name!r}")
+            return None
 
     def months(self, data: Mapping[str, Any], path: str, key: str) -> tuple[tuple[str, int], ...]:
         return tuple((n.lower(), v) for n, v in self._pairs(data, path, key, _month_value))

@@ -185,7 +185,7 @@ def describe_page(config: Config, url: str) -> str:
     """How the profile reads one page: for profile authors (``feeds fetch URL``)."""
     from feeds.profile import load_profile
 
-    profile = load_profile(config.profile, str(config.path))
+    profile = load_profile(config.profile, str(config.path), timezone=config.site.timezone)
     settings = replace(
         http_settings(config),
         allowed_hosts=config.allowed_hosts | {(urlsplit(url).hostname or "").lower()},
