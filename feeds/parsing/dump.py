@@ -40,6 +40,13 @@ _SENTENCE_END = re.compile(r"[.!?…][\"”»’')]*$")
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[\"”»’')]*\s+(?=[\"“«(\d\w])")
 _INITIALS = re.compile(r"[A-ZА-ЯЁ](?:\.-?[A-ZА-ЯЁ])*")
 _LOW_CONFIDENCE = "title found by fallback heuristics (low confidence)"
+# A person's name on a line of its own: initials and surname, either way round.
+_NAME_LINE = re.compile(
+    r"(?:[A-ZА-ЯЁ]\.\s?){1,3}[A-ZА-ЯЁ][\w'’-]+|[A-ZА-ЯЁ][\w'’-]+\s+(?:[A-ZА-ЯЁ]\.\s?){1,3}"
+)
+_HEADING_LINES = 5
+# A line of at most this many capitalised words is a name (with patronymic), not a title.
+_NAME_WORDS = 3
 
 
 @dataclass
@@ -186,9 +193,16 @@ def _find_header(
         raise ParseError(locator, "no article title found (a single paragraph)")
     header = _repeat_anchor(lines, filled, rules)
     if header is None:
-        header, resume = _date_anchor(lines, filled, rules, known, locator)
+        header, resume, last_unit = _date_anchor(lines, filled, rules, known, locator)
         if header is None:
-            header = _undated_title(lines, resume, rules, known, locator)
+            try:
+                header = _undated_title(lines, resume, rules, known, locator)
+            except ParseError:
+                # Nothing title-like below the last date line: that line was the article's
+                # own, under a title that ends with a period like a teaser's lead.
+                if last_unit is None:
+                    raise
+                header = last_unit
     return header
 
 
@@ -232,10 +246,11 @@ def _date_anchor(
     rules: DumpRules,
     known: frozenset[str],
     locator: str,
-) -> tuple[_Header | None, int]:
+) -> tuple[_Header | None, int, _Header | None]:
     """The header date line, reading dated teasers as [date line + paragraphs] units.
 
-    Returns the header, or None and the index where the undated title search resumes.
+    Returns the header, or None and the index where the undated title search resumes,
+    and the header the last date line would make if the search finds no title.
     """
     previous: int | None = None
     glued_lead = 0  # 1 when the previous teaser's lead is glued to its date line
@@ -250,7 +265,7 @@ def _date_anchor(
                     locator,
                     f"no article title found (nothing title-like above the date line {lines[j]!r})",
                 )
-            return _dated_header(lines, unit[-1], j, found, rules), j
+            return _dated_header(lines, unit[-1], j, found, rules), j, None
         if not unit:
             previous = j  # a dated teaser block starts here
             glued_lead = int(found.kind is HeaderKind.GLUED)
@@ -262,17 +277,21 @@ def _date_anchor(
                 _title_like(lines[unit[-1]], rules, known, strict=False)
                 and _search_title(lines[: unit[-1]], 0, rules, known) is None
             ):
-                return _dated_header(lines, unit[-1], j, found, rules), j
-            return None, 0
-        if len(unit) + glued_lead >= 2 and _title_like(lines[unit[-1]], rules, known, strict=True):
-            return _dated_header(lines, unit[-1], j, found, rules), j
+                return _dated_header(lines, unit[-1], j, found, rules), j, None
+            return None, 0, None
+        last_unit = None
+        if len(unit) + glued_lead >= 2:
+            if _title_like(lines[unit[-1]], rules, known, strict=True):
+                return _dated_header(lines, unit[-1], j, found, rules), j, None
+            if _title_like(lines[unit[-1]], rules, known, strict=False):
+                last_unit = _dated_header(lines, unit[-1], j, found, rules)
         previous = j
         glued_lead = int(found.kind is HeaderKind.GLUED)
     if previous is None:
-        return None, 0
+        return None, 0, None
     # Undated article after dated teasers: the last teaser's lead comes first.
     after = _nonempty(lines, previous + 1 - glued_lead)
-    return None, after[0] + 1 if after else len(lines)
+    return None, after[0] + 1 if after else len(lines), last_unit
 
 
 def _undated_title(
@@ -284,14 +303,25 @@ def _undated_title(
                 lines, start, rules, known if use_known else frozenset(), relaxed=relaxed
             )
             if title is not None:
-                sure = use_known and not relaxed and _follows_known(lines, start, title, known)
+                sure = (
+                    use_known and not relaxed and _follows_known(lines, start, title, known, rules)
+                )
                 return _Header(title=title, body_start=title + 1, fallback=not sure)
     raise ParseError(locator, "no article title found (no title-like line above body text)")
 
 
-def _follows_known(lines: list[str], start: int, title: int, known: frozenset[str]) -> bool:
-    """True when every line above the title is a known teaser: no guess was involved."""
-    return all(paragraph_key(lines[i]) in known for i in _nonempty(lines, start) if i < title)
+def _follows_known(
+    lines: list[str], start: int, title: int, known: frozenset[str], rules: DumpRules
+) -> bool:
+    """True when every line above the title is a known teaser (or a URL or image line of
+    one, which are never counted): no guess was involved."""
+    return all(
+        paragraph_key(lines[i]) in known
+        or _is_url_line(lines[i])
+        or _is_image_line(lines[i], rules)
+        for i in _nonempty(lines, start)
+        if i < title
+    )
 
 
 def _search_title(
@@ -320,10 +350,24 @@ def _search_title(
             or _first_sentence(line, rules) != line
         ):
             continue
-        if not _body_follows(lines, i, rules):
+        if not _body_follows(lines, i, rules) and not _subtitle_follows(lines, i, rules, known):
             continue
         return _prefer_block_end(lines, i, rules, known)
     return None
+
+
+def _subtitle_follows(lines: list[str], i: int, rules: DumpRules, known: frozenset[str]) -> bool:
+    """Title, blank, subtitle, body.  Title-like teasers stand one per line right above the
+    title (no blank between), so a title-like line a blank below a paragraph of its own is
+    read as a subtitle.  (A title-like teaser in a blank-line sidebar would be misread;
+    counting dumps of one crawl makes such a teaser known.)"""
+    if i and lines[i - 1]:
+        return False
+    following = _nonempty(lines, i + 1)[:1]
+    if not following or following[0] == i + 1:
+        return False
+    j = following[0]
+    return _title_like(lines[j], rules, known, strict=True) and _body_follows(lines, j, rules)
 
 
 def _prefer_block_end(lines: list[str], i: int, rules: DumpRules, known: frozenset[str]) -> int:
@@ -345,24 +389,42 @@ def _prefer_block_end(lines: list[str], i: int, rules: DumpRules, known: frozens
 
 def _body_follows(lines: list[str], i: int, rules: DumpRules) -> bool:
     """The next non-empty line, past datelines and heading lines, reads like body text."""
-    for j in _nonempty(lines, i + 1)[:4]:
-        if _matches_any(lines[j], rules.datelines) or _heading_like(lines[j]):
+    # A speech heading ("WELCOME SPEECH" / "of the ..." / a name / "to the ...") can take
+    # four lines before the salutation that opens the text.
+    for j in _nonempty(lines, i + 1)[: _HEADING_LINES + 1]:
+        line = lines[j]
+        if _matches_any(line, rules.datelines) or _heading_like(line):
             continue
-        return _body_like(lines[j], rules)
+        if _is_image_line(line, rules) or line.casefold().startswith(
+            rules.download_phrase.casefold()
+        ):
+            continue  # pictures and attachments sit between the title and the text
+        return _body_like(line, rules)
     return False
 
 
 def _heading_like(line: str) -> bool:
-    """Speech headings: "WELCOME SPEECH", "of the CSTO Secretary General"."""
+    """Speech headings: "WELCOME SPEECH", "of the CSTO Secretary General", and the
+    speaker's name ("I.N. Tasmagambetov", "Imangali Tasmagambetov")."""
+    if _NAME_LINE.fullmatch(line):
+        return True
     if _SENTENCE_END.search(line):
         return False
-    return line.upper() == line or line[:1].islower()
+    words = line.split()
+    name = len(words) <= _NAME_WORDS and all(w[:1].isupper() and w.isalpha() for w in words)
+    return name or line.upper() == line or line[:1].islower()
 
 
 def _body_like(line: str, rules: DumpRules) -> bool:
     if _is_url_line(line) or _is_image_line(line, rules):
         return False
-    return bool(_SENTENCE_END.search(line)) or len(line) > rules.max_title_length
+    line = line.removesuffix(rules.video_marker).rstrip()
+    # A colon or semicolon ends the sentence that opens a list: body, never a title.
+    return (
+        bool(_SENTENCE_END.search(line))
+        or line.endswith((":", ";"))
+        or len(line) > rules.max_title_length
+    )
 
 
 def _title_like(line: str, rules: DumpRules, known: frozenset[str], *, strict: bool) -> bool:
@@ -480,13 +542,13 @@ def _body_paragraphs(
 def _lead_and_subtitle(paragraphs: list[str], rules: DumpRules) -> tuple[str, str]:
     """Skip leading subtitle, dateline and heading lines to reach the lead."""
     subtitle = ""
-    for i, para in enumerate(paragraphs[:4]):
-        if i == len(paragraphs) - 1 or _SENTENCE_END.search(para) or _URL.search(para):
+    for i, para in enumerate(paragraphs[: _HEADING_LINES + 1]):
+        heading = _heading_like(para)
+        if i == len(paragraphs) - 1 or (_SENTENCE_END.search(para) and not heading):
             return para, subtitle
-        if len(para) > rules.max_title_length:
+        if _URL.search(para) or len(para) > rules.max_title_length:
             return para, subtitle
         dateline = _matches_any(para, rules.datelines)
-        heading = para.upper() == para or para[:1].islower()
         if not subtitle and not dateline and not heading:
             subtitle = para
     return (paragraphs[0] if paragraphs else ""), subtitle
