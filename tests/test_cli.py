@@ -214,3 +214,30 @@ def test_list_and_show(
     assert "title:      At the Permanent Council of the CSTO" in shown
     assert "004_4b67952beaed8799.txt" in shown
     assert run(config, "show", "tag:nope") == 1
+
+
+def test_a_parser_crash_costs_one_file_not_the_source(
+    make_project: Callable[..., Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from feeds.sources import dump
+
+    real = dump.parse_dump
+
+    def fragile(text: str, *, locator: str, **kwargs: object) -> object:
+        if locator.endswith("002_992e3ac4f41bb9cb.txt"):
+            raise RuntimeError("unexpected layout")
+        return real(text, locator=locator, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(dump, "parse_dump", fragile)
+    config = make_project()
+    assert run(config, "refresh") == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].endswith(
+        "002_992e3ac4f41bb9cb.txt: cannot be parsed (RuntimeError: unexpected layout)"
+    )
+    # The other four files are published: 19 releases less 002's article and 5 teasers.
+    atom = read_feed(config.parent / "output" / "all" / "atom.xml")
+    assert len(atom.entries) == DISTINCT_RELEASES - 6

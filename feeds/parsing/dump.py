@@ -254,6 +254,7 @@ def _date_anchor(
     """
     previous: int | None = None
     glued_lead = 0  # 1 when the previous teaser's lead is glued to its date line
+    last_unit: _Header | None = None
     for j in filled:
         found = match_header_date(lines[j], rules)
         if found is None:

@@ -112,6 +112,11 @@ class DumpSource:
             except InputError as exc:
                 run.problems.append(exc)
                 continue
+            except Exception as exc:  # a parser bug costs one file, not the source
+                run.problems.append(
+                    InputError(item.display, f"cannot be parsed ({type(exc).__name__}: {exc})")
+                )
+                continue
             run.parsed += 1
             article = document.article
             if article is not None:

@@ -93,6 +93,12 @@ class HtmlSource:
                     run.problems.append(exc)
                     failed.add(item.url)
                     continue
+                except Exception as exc:  # a parser bug costs one page, not the source
+                    run.problems.append(
+                        InputError(item.url, f"cannot be parsed ({type(exc).__name__}: {exc})")
+                    )
+                    failed.add(item.url)
+                    continue
                 run.documents.append(document)
             # Remember the listing pages (validators, items) only when every article on
             # them was read: a failed article is retried on the next run.
