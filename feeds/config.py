@@ -114,7 +114,9 @@ def _to_python(node: yaml.Node, path: tuple[str | int, ...], lines: Located) -> 
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(key_node.value)
+            # A key that is itself a mapping or list (e.g. from stray braces) is reported
+            # as an unknown key under a readable name, not as a dump of YAML nodes.
+            key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "{...}"
             lines[(*path, key)] = key_node.start_mark.line + 1
             result[key] = _to_python(value_node, (*path, key), lines)
             lines[(*path, key)] = key_node.start_mark.line + 1
