@@ -11,6 +11,7 @@ import feedparser
 import pytest
 
 from feeds.cli import main
+from tests.conftest import SAMPLES
 
 # Exact expectations for the five sample dumps: (title, date) of each article.
 ARTICLES = {
@@ -241,3 +242,28 @@ def test_a_parser_crash_costs_one_file_not_the_source(
     # The other four files are published: 19 releases less 002's article and 5 teasers.
     atom = read_feed(config.parent / "output" / "all" / "atom.xml")
     assert len(atom.entries) == DISTINCT_RELEASES - 6
+
+
+def test_only_refreshes_the_named_source(
+    make_project: Callable[..., Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = make_project(dumps=["004"])
+    with config.open("a", encoding="utf-8") as handle:  # the sources list ends the file
+        handle.write('  - {name: more, type: dump, paths: ["more/*.txt"]}\n')
+    (config.parent / "more").mkdir()
+    for name in ("000_cf36241004f3aa92.txt",):
+        (config.parent / "more" / name).write_bytes((SAMPLES / name).read_bytes())
+    assert run(config, "refresh", "--only", "more") == 0
+    titles = [e.title for e in read_feed(config.parent / "output" / "all" / "atom.xml").entries]
+    # 000 alone: its article and three teasers; nothing of 004.
+    assert len(titles) == 4
+    assert next(iter(ARTICLES)) in titles
+    assert run(config, "refresh", "--only", "dumps") == 0
+    assert len(read_feed(config.parent / "output" / "all" / "atom.xml").entries) == 7
+    capsys.readouterr()
+    assert run(config, "refresh", "--only", "nope") == 2
+    assert (
+        capsys.readouterr()
+        .err.strip()
+        .endswith("--only nope: no such source (sources: dumps, more)")
+    )
