@@ -368,6 +368,14 @@ class Store:
             ]
             if same:
                 return same[0].id
+            # One-line teasers of 2025-era sidebars can be the article's title, not its lead.
+            titled = [
+                k
+                for k in index.by_title(lead)
+                if identity.dates_compatible(k.date, release.date, exact=False)
+            ]
+            if titled:
+                return titled[0].id
             fuzzy = [
                 k
                 for k in index.near(lead, text)
@@ -396,6 +404,15 @@ class Store:
                     if key.date == release.date:
                         return key.id
                 elif identity.similar_text(lead, key.lead_key) or not key.lead_key:
+                    return key.id
+        if title:
+            # A stored one-line teaser that is this article's title.
+            for key in index.by_text(title):
+                if (
+                    key.kind is ReleaseKind.BRIEF
+                    and title in (key.lead_key, key.text_key)
+                    and identity.dates_compatible(key.date, release.date, exact=False)
+                ):
                     return key.id
         for key in index.near(lead):
             if url_conflict(key) or not identity.similar_text(lead, key.lead_key or key.text_key):

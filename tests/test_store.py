@@ -321,3 +321,31 @@ def test_an_edit_moves_updated_past_an_earlier_collision(store: Store) -> None:
     assert result == IngestResult(ids[-1], False, True)
     entry = store.entry(ids[-1])
     assert entry is not None and entry.updated == NOW + dt.timedelta(seconds=30)
+
+
+# A one-line sidebar teaser (2025-era crawls) that is the article's title, not its lead.
+TITLE_TEASER = Release(
+    kind=ReleaseKind.BRIEF,
+    title="Experts prepared the joint training of crisis response units",
+    title_derived=True,
+    lead="Experts prepared the joint training of crisis response units",
+    paragraphs=("Experts prepared the joint training of crisis response units",),
+    language="en",
+)
+
+
+@pytest.mark.parametrize("teaser_first", [True, False])
+def test_a_teaser_that_is_the_article_title_is_the_same_release(
+    store: Store, teaser_first: bool
+) -> None:
+    order = [(TITLE_TEASER, "sidebar.txt"), (ARTICLE, "article.txt")]
+    if not teaser_first:
+        order.reverse()
+    first = ingest(store, *order[0])
+    second = ingest(store, *order[1])
+    assert second.entry_id == first.entry_id
+    assert not second.created
+    [entry] = store.entries()
+    assert entry.release.kind is ReleaseKind.FULL
+    assert entry.release.title == ARTICLE.title
+    assert entry.release.date == dt.date(2025, 3, 3)
