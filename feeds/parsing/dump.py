@@ -308,7 +308,44 @@ def _undated_title(
                     use_known and not relaxed and _follows_known(lines, start, title, known, rules)
                 )
                 return _Header(title=title, body_start=title + 1, fallback=not sure)
+            if use_known and not relaxed:
+                # Before known teasers are ignored (a page crawled twice makes its own
+                # title known), the first line below them may be a title with a period:
+                # still a guess, as the period is what marks a lead.
+                title = _below_known_teasers(lines, start, rules, known)
+                if title is not None:
+                    return _Header(title=title, body_start=title + 1, fallback=True)
     raise ParseError(locator, "no article title found (no title-like line above body text)")
+
+
+def _below_known_teasers(
+    lines: list[str], start: int, rules: DumpRules, known: frozenset[str]
+) -> int | None:
+    """The first paragraph below a run of known teasers, when it is a title that ends with
+    a period like a lead.  Refused when the teaser right above is title-like (it may be this
+    page's own title shown as a one-line teaser, the line below being the lead), when the
+    line opens with a date phrase as leads do, and when the known run fills the whole
+    search window (a page crawled twice: its title and first body lines are all known)."""
+    skipped: list[int] = []
+    for i in _nonempty(lines, start):
+        if paragraph_key(lines[i]) in known:
+            skipped.append(i)
+        elif not (_is_url_line(lines[i]) or _is_image_line(lines[i], rules)):
+            break
+    else:
+        return None
+    if not skipped or len(skipped) >= rules.title_search_lines:
+        return None
+    line = lines[i]
+    if (
+        _title_like(lines[skipped[-1]], rules, frozenset(), strict=True)
+        or not _title_like(line, rules, known, strict=False)
+        or has_opening_date_phrase(line, rules)
+    ):
+        return None
+    if _body_follows(lines, i, rules) or _subtitle_follows(lines, i, rules, known):
+        return i
+    return None
 
 
 def _follows_known(
@@ -675,8 +712,15 @@ def _teaser_release(
 
 
 def derive_title(text: str, rules: DumpRules) -> str:
-    """A title for a teaser: its first sentence, cut at a word boundary when too long."""
-    sentence = _first_sentence(text, rules)
+    """A title for a teaser: its first sentence, cut at a word boundary when too long.
+    Greetings that open a letter ("Dear colleagues! Dear friends!") are passed over:
+    every congratulatory teaser would otherwise get the same title."""
+    sentence = first = _first_sentence(text, rules)
+    while _matches_any(sentence, rules.salutations):
+        text = text.strip()[len(sentence) :]
+        sentence = _first_sentence(text, rules) if text.strip() else first
+        if sentence is first:
+            break
     if sentence.endswith(".") and not sentence.endswith(".."):
         sentence = sentence[:-1]
     limit = rules.derived_title_length

@@ -39,6 +39,8 @@ class DumpRules:
     min_title_words: int
     title_search_lines: int
     not_title: tuple[re.Pattern[str], ...]
+    #: Whole sentences that only greet ("Dear colleagues!"): never a teaser's derived title.
+    salutations: tuple[re.Pattern[str], ...]
     #: Lower-cased words that end in a period without ending a sentence.
     abbreviations: frozenset[str]
 
@@ -103,6 +105,9 @@ class _Loader:
             "min_title_words": self.integer("min_title_words", 1),
             "title_search_lines": self.integer("title_search_lines", 1),
             "not_title": self.regexes("not_title"),
+            "salutations": tuple(
+                re.compile(rf"^(?:{p.pattern})$", _FLAGS) for p in self.regexes("salutations")
+            ),
             "abbreviations": frozenset(word.casefold() for word in self.strings("abbreviations")),
         }
         if self.problems:
