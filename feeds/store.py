@@ -360,11 +360,16 @@ class Store:
         index = self._index()
         lead = paragraph_key(release.lead)
         text = _text_key(release)
+        # A short lead ("Dear friends!") opens many different releases: it identifies
+        # nothing on its own.  Whole texts may still be equal, however short.
+        lead_says = len(lead) >= identity.MIN_FUZZY_LENGTH
         if release.kind is ReleaseKind.BRIEF:
             same = [
                 k
                 for k in index.by_text(lead, text)
-                if (lead and lead in (k.lead_key, k.text_key)) or (text and text == k.text_key)
+                if (lead_says and lead == k.lead_key)
+                or (lead and lead == k.text_key)
+                or (text and text == k.text_key)
             ]
             if same:
                 return same[0].id
@@ -381,7 +386,7 @@ class Store:
                 for k in index.near(lead, text)
                 if identity.dates_compatible(k.date, release.date, exact=False)
                 and (
-                    identity.similar_text(lead, k.lead_key)
+                    (lead_says and identity.similar_text(lead, k.lead_key))
                     or identity.similar_text(text, k.text_key)
                 )
             ]
@@ -414,7 +419,7 @@ class Store:
                     and identity.dates_compatible(key.date, release.date, exact=False)
                 ):
                     return key.id
-        for key in index.near(lead):
+        for key in index.near(lead) if lead_says else ():
             if url_conflict(key) or not identity.similar_text(lead, key.lead_key or key.text_key):
                 continue
             if key.kind is ReleaseKind.BRIEF:
@@ -457,12 +462,31 @@ class Store:
         if match is None:
             entry_id = self._create(release, rank, source_section, rules, now)
             created, changed = True, True
+        elif self._older_copy(match, release, release_hash):
+            # A renamed or copied dump of a version already merged: not an edit.
+            entry_id, created, changed = match, False, False
         else:
             entry_id = match
             created = False
             changed = self._enrich(entry_id, release, rank, source_section, rules, now)
         self._sighting(entry_id, source, locator, release.kind, release_hash, now)
         return IngestResult(entry_id, created, changed)
+
+    def _older_copy(self, entry_id: str, release: Release, release_hash: str) -> bool:
+        """True when a sighting of the entry still holds exactly this full version.
+
+        Among full versions of equal rank the newer sighting wins (an edit), so re-reading
+        an old copy under a new name would undo a later edit.  A sighting's hash is
+        replaced when its own file or page changes, so one edited back in place is still
+        an edit.
+        """
+        if release.kind is not ReleaseKind.FULL:
+            return False
+        row = self.db.execute(
+            "SELECT 1 FROM sightings WHERE entry_id=? AND kind='full' AND content_hash=? LIMIT 1",
+            (entry_id, release_hash),
+        ).fetchone()
+        return row is not None
 
     def _create(
         self,

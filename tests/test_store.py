@@ -349,3 +349,70 @@ def test_a_teaser_that_is_the_article_title_is_the_same_release(
     assert entry.release.kind is ReleaseKind.FULL
     assert entry.release.title == ARTICLE.title
     assert entry.release.date == dt.date(2025, 3, 3)
+
+
+def test_an_older_copy_read_again_does_not_undo_a_later_edit(store: Store) -> None:
+    edited = replace(
+        ARTICLE,
+        paragraphs=(LEAD, "The experts agreed on the schedule and on the list of observers."),
+    )
+    entry_id = ingest(store, ARTICLE, "crawl-1/page.txt").entry_id
+    later = NOW + dt.timedelta(days=1)
+    assert ingest(store, edited, "crawl-2/page.txt", now=later).changed
+    # The first crawl's copy under a new name (or copied elsewhere): a sighting, no change.
+    result = ingest(store, ARTICLE, "crawl-1/renamed.txt", now=later + dt.timedelta(days=1))
+    assert result == IngestResult(entry_id, False, False)
+    entry = store.entry(entry_id)
+    assert entry is not None
+    assert entry.release == edited
+    assert entry.updated == later
+    assert [s.locator for s in entry.sightings] == [
+        "crawl-1/page.txt",
+        "crawl-2/page.txt",
+        "crawl-1/renamed.txt",
+    ]
+
+
+def test_a_file_edited_back_in_place_is_an_edit(store: Store) -> None:
+    edited = replace(ARTICLE, paragraphs=(LEAD, "A sentence added by mistake."))
+    entry_id = ingest(store, ARTICLE, "page.txt").entry_id
+    assert ingest(store, edited, "page.txt", now=NOW + dt.timedelta(days=1)).changed
+    # The only sighting of the first version was this file, and it now holds the edit:
+    # going back to the first text is a new edit, not an old copy.
+    back = ingest(store, ARTICLE, "page.txt", now=NOW + dt.timedelta(days=2))
+    assert back == IngestResult(entry_id, False, True)
+    entry = store.entry(entry_id)
+    assert entry is not None and entry.release == ARTICLE
+    assert entry.updated == NOW + dt.timedelta(days=2)
+
+
+def test_releases_that_open_with_the_same_greeting_stay_apart(store: Store) -> None:
+    first = Release(
+        kind=ReleaseKind.FULL,
+        title="Welcome speech of the CSTO Secretary General at the youth forum in Minsk",
+        date=dt.date(2024, 10, 3),
+        date_origin=DateOrigin.HEADER,
+        lead="Dear friends!",
+        paragraphs=("Dear friends!", "I am glad to welcome the participants of the forum."),
+        language="en",
+    )
+    second = Release(
+        kind=ReleaseKind.FULL,
+        title="Welcome speech of the CSTO Secretary General at the expert forum in Astana",
+        lead="Dear friends!",
+        paragraphs=("Dear friends!", "It is a pleasure to open the expert discussion."),
+        language="en",
+    )
+    letter = replace(
+        TEASER,
+        title="Dear friends!",
+        date=None,
+        lead="Dear friends!",
+        paragraphs=("Dear friends!", "On behalf of the Secretariat I congratulate you."),
+    )
+    ids = {
+        ingest(store, release, f"{n}.txt").entry_id
+        for n, release in enumerate((first, second, letter))
+    }
+    assert len(ids) == 3
+    assert len(store.entries()) == 3
