@@ -252,3 +252,10 @@ def test_seed_teasers_counted_across_dumps_confirm_the_seed_000_title() -> None:
     assert doc.article.title.startswith("A meeting of the Parliamentary Assembly Council")
     assert doc.warnings == ()
     assert len(doc.others) == 3
+
+
+def test_derived_titles_take_no_stray_spacing() -> None:
+    text = "The CSTO Secretary General  Imangali Tasmagambetov met\u00a0the press.  Then more."
+    assert derive_title(text, RULES) == (
+        "The CSTO Secretary General Imangali Tasmagambetov met the press"
+    )

@@ -714,7 +714,9 @@ def _teaser_release(
 def derive_title(text: str, rules: DumpRules) -> str:
     """A title for a teaser: its first sentence, cut at a word boundary when too long.
     Greetings that open a letter ("Dear colleagues! Dear friends!") are passed over:
-    every congratulatory teaser would otherwise get the same title."""
+    every congratulatory teaser would otherwise get the same title.  Runs of spaces are
+    made one: the title is made, not printed, so it takes no stray spacing along."""
+    text = collapse(text)
     sentence = first = _first_sentence(text, rules)
     while _matches_any(sentence, rules.salutations):
         text = text.strip()[len(sentence) :]
