@@ -91,6 +91,9 @@ class ParsedDocument:
     others: tuple[Release, ...] = ()
     #: Non-fatal remarks, e.g. "low-confidence title".
     warnings: tuple[str, ...] = ()
+    #: Roughly when this copy was made, when the document tells (the newest date its
+    #: sidebar shows): an older copy of an article read later must not undo an edit.
+    observed: dt.date | None = None
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,7 @@ def _ingest(
                 source_section=source.section,
                 rules=rules,
                 now=moment,
+                observed=document.observed,
             )
             report.seen += 1
             report.new += result.created

@@ -96,6 +96,10 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, run)
     );
     """,
+    # 2: when the stored version's copy was made, so an older copy cannot undo an edit
+    """
+    ALTER TABLE entries ADD COLUMN observed TEXT
+    """,
 )
 
 SOURCE_RANK = {"dump": 1, "feed": 2, "html": 3}
@@ -454,13 +458,18 @@ class Store:
         source_section: str | None,
         rules: SectionRules,
         now: dt.datetime,
+        observed: dt.date | None = None,
     ) -> IngestResult:
-        """Store one sighting: a new entry, an enriched one, or just a sighting."""
+        """Store one sighting: a new entry, an enriched one, or just a sighting.
+
+        ``observed`` is roughly when the copy was made (see ParsedDocument.observed).
+        """
         rank = SOURCE_RANK[source_type]
         match = self.find_match(release, source=source, locator=locator)
         release_hash = _hash(release_to_json(release))
         if match is None:
             entry_id = self._create(release, rank, source_section, rules, now)
+            self._set_observed(entry_id, release, observed)
             created, changed = True, True
         elif self._older_copy(match, release, release_hash):
             # A renamed or copied dump of a version already merged: not an edit.
@@ -468,9 +477,17 @@ class Store:
         else:
             entry_id = match
             created = False
-            changed = self._enrich(entry_id, release, rank, source_section, rules, now)
+            changed = self._enrich(
+                entry_id, release, rank, source_section, rules, now, observed=observed
+            )
         self._sighting(entry_id, source, locator, release.kind, release_hash, now)
         return IngestResult(entry_id, created, changed)
+
+    def _set_observed(self, entry_id: str, release: Release, observed: dt.date | None) -> None:
+        if release.kind is ReleaseKind.FULL and observed is not None:
+            self.db.execute(
+                "UPDATE entries SET observed=? WHERE id=?", (observed.isoformat(), entry_id)
+            )
 
     def _older_copy(self, entry_id: str, release: Release, release_hash: str) -> bool:
         """True when a sighting of the entry still holds exactly this full version.
@@ -510,7 +527,7 @@ class Store:
         extra = rules.topical(release, section)
         seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM entries").fetchone()[0]
         self.db.execute(
-            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL)",
             (
                 entry_id,
                 seq,
@@ -552,15 +569,22 @@ class Store:
         source_section: str | None,
         rules: SectionRules,
         now: dt.datetime,
+        *,
+        observed: dt.date | None = None,
     ) -> bool:
         row = self.db.execute(
-            "SELECT release, source_rank, content_hash, first_seen, section "
+            "SELECT release, source_rank, content_hash, first_seen, section, observed "
             "FROM entries WHERE id=?",
             (entry_id,),
         ).fetchone()
         stored = release_from_json(row[0])
         stored_rank = int(row[1])
-        merged, merged_rank = merge_releases(stored, stored_rank, incoming, rank)
+        stored_observed = dt.date.fromisoformat(row[5]) if row[5] else None
+        older = observed is not None and stored_observed is not None and observed < stored_observed
+        merged, merged_rank = merge_releases(stored, stored_rank, incoming, rank, older=older)
+        if rank >= stored_rank and not older:
+            # The incoming copy is the newest seen: its date dates the stored version.
+            self._set_observed(entry_id, incoming, observed)
         if merged == stored and merged_rank == stored_rank:
             return False
         first_seen = _parse_iso(row[3])
@@ -762,13 +786,14 @@ class Store:
 
 
 def merge_releases(
-    stored: Release, stored_rank: int, incoming: Release, rank: int
+    stored: Release, stored_rank: int, incoming: Release, rank: int, *, older: bool = False
 ) -> tuple[Release, int]:
     """The better version of a release, keeping what each sighting knows.
 
     A full article beats a teaser; among full versions the higher-ranked source
     (live page > upstream feed > dump) wins, and an equal rank takes the newer
-    sighting (an edit).  Facts the winner lacks (URL, date) are kept from the other.
+    sighting (an edit) unless ``older`` says the incoming copy was made before the
+    stored one.  Facts the winner lacks (URL, date) are kept from the other.
     """
     if stored.kind is ReleaseKind.BRIEF and incoming.kind is ReleaseKind.FULL:
         winner, other, new_rank = incoming, stored, rank
@@ -776,7 +801,7 @@ def merge_releases(
         winner, other, new_rank = stored, incoming, stored_rank
     elif stored.kind is ReleaseKind.BRIEF:
         winner, other, new_rank = stored, incoming, max(stored_rank, rank)
-    elif rank >= stored_rank:
+    elif rank > stored_rank or (rank == stored_rank and not older):
         winner, other, new_rank = incoming, stored, rank
     else:
         winner, other, new_rank = stored, incoming, stored_rank

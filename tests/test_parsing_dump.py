@@ -259,3 +259,12 @@ def test_derived_titles_take_no_stray_spacing() -> None:
     assert derive_title(text, RULES) == (
         "The CSTO Secretary General Imangali Tasmagambetov met the press"
     )
+
+
+@pytest.mark.parametrize(
+    ("seed", "observed"),
+    [("002_992e3ac4f41bb9cb.txt", dt.date(2024, 2, 16)), ("004_4b67952beaed8799.txt", None)],
+)
+def test_the_newest_sidebar_date_dates_the_copy(seed: str, observed: dt.date | None) -> None:
+    text = decode_document((SAMPLES / seed).read_bytes(), locator=seed)
+    assert parse_dump(text, locator=seed, rules=RULES).observed == observed

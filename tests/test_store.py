@@ -416,3 +416,69 @@ def test_releases_that_open_with_the_same_greeting_stay_apart(store: Store) -> N
     }
     assert len(ids) == 3
     assert len(store.entries()) == 3
+
+
+EDITED = replace(
+    ARTICLE,
+    paragraphs=(LEAD, "The experts agreed on the schedule of the three planning conferences."),
+)
+
+
+def test_an_older_crawl_read_later_does_not_undo_an_edit(store: Store) -> None:
+    newer = ingest_observed(store, EDITED, "crawl-2024-12/a.txt", dt.date(2024, 12, 10))
+    updated = store.entries()[0].updated
+    older = ingest_observed(
+        store, ARTICLE, "crawl-2024-03/a.txt", dt.date(2024, 3, 5), NOW + dt.timedelta(hours=1)
+    )
+    assert older.entry_id == newer.entry_id
+    assert not older.changed
+    [entry] = store.entries()
+    assert entry.release.paragraphs == EDITED.paragraphs
+    assert entry.updated == updated
+
+
+def test_a_newer_crawl_read_later_is_an_edit(store: Store) -> None:
+    older = ingest_observed(store, ARTICLE, "crawl-2024-03/a.txt", dt.date(2024, 3, 5))
+    updated = store.entries()[0].updated
+    newer = ingest_observed(
+        store, EDITED, "crawl-2024-12/a.txt", dt.date(2024, 12, 10), NOW + dt.timedelta(hours=1)
+    )
+    assert newer.entry_id == older.entry_id and newer.changed
+    [entry] = store.entries()
+    assert entry.release.paragraphs == EDITED.paragraphs
+    assert entry.updated > updated
+
+
+def ingest_observed(
+    store: Store, release: Release, locator: str, observed: dt.date, now: dt.datetime = NOW
+) -> IngestResult:
+    with store.transaction():
+        return store.ingest(
+            release,
+            source="dumps",
+            source_type="dump",
+            locator=locator,
+            source_section=None,
+            rules=RULES,
+            now=now,
+            observed=observed,
+        )
+
+
+def test_a_version_1_state_is_migrated_and_keeps_its_entries(tmp_path: Path) -> None:
+    from feeds.store import MIGRATIONS
+
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    db.executescript(MIGRATIONS[0] + "; PRAGMA user_version = 1;")
+    db.close()
+    store = Store.open(path, SITE)
+    try:
+        assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+        created = ingest_observed(store, ARTICLE, "a.txt", dt.date(2025, 3, 4))
+        row = store.db.execute(
+            "SELECT observed FROM entries WHERE id=?", (created.entry_id,)
+        ).fetchone()
+        assert row == ("2025-03-04",)
+    finally:
+        store.close()

@@ -87,11 +87,14 @@ def parse_dump(
     warnings: list[str] = [_LOW_CONFIDENCE] if header.fallback else []
     article = _article(lines, header, contacts, signature_images, rules, warnings)
     teasers = _split_teasers(lines[: header.title], rules)
+    others = _teaser_releases(teasers, rules)
     return ParsedDocument(
         locator=locator,
         article=article,
-        others=_teaser_releases(teasers, rules),
+        others=others,
         warnings=tuple(warnings),
+        # The sidebar reflects the crawl date: its newest teaser dates the copy.
+        observed=max((t.date for t in others if t.date is not None), default=None),
     )
 
 
