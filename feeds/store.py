@@ -72,8 +72,7 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE http_cache (
         url TEXT PRIMARY KEY,
         etag TEXT,
-        last_modified TEXT,
-        body_sha256 TEXT
+        last_modified TEXT
     );
     CREATE TABLE listing_items (
         source TEXT NOT NULL,
@@ -284,18 +283,16 @@ class Store:
 
     # --- HTTP validators and listing memory -------------------------------------------
 
-    def validators(self, url: str) -> tuple[str | None, str | None, str | None]:
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified remembered for a conditional GET of ``url``."""
         row = self.db.execute(
-            "SELECT etag, last_modified, body_sha256 FROM http_cache WHERE url=?", (url,)
+            "SELECT etag, last_modified FROM http_cache WHERE url=?", (url,)
         ).fetchone()
-        return (row[0], row[1], row[2]) if row else (None, None, None)
+        return (row[0], row[1]) if row else (None, None)
 
-    def save_validators(
-        self, url: str, etag: str | None, last_modified: str | None, body_sha256: str | None
-    ) -> None:
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?, ?)",
-            (url, etag, last_modified, body_sha256),
+            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?)", (url, etag, last_modified)
         )
 
     def listing_fingerprint(self, source: str, url: str) -> str | None:

@@ -107,9 +107,7 @@ def normalise_lines(text: str) -> list[str]:
 # Every space separator (Unicode category Zs) but the plain space: NBSP, the en/em and
 # thin spaces, the ideographic space...
 _UNICODE_SPACES = str.maketrans(
-    dict.fromkeys(
-        (c for c in range(0x80, 0x3001) if unicodedata.category(chr(c)) == "Zs"), " "
-    )
+    dict.fromkeys((c for c in range(0x80, 0x3001) if unicodedata.category(chr(c)) == "Zs"), " ")
 )
 
 

@@ -25,7 +25,7 @@ class FeedSource:
             assert source.url is not None
             locator = source.url
             with HttpRetriever(http_settings(context.config)) as http:
-                fetched, validators = conditional_fetch(http, context.store, source.url)
+                fetched = conditional_fetch(http, context.store, source.url)
                 run.requests += 1
             if fetched.not_modified:
                 # Nothing new; the item count stays what the last healthy run saw (a
@@ -36,7 +36,7 @@ class FeedSource:
                 run.items = int(healthy[0]["items"]) if healthy else 0
                 return run
             context.store.save_validators(
-                source.url, validators.etag, validators.last_modified, None
+                source.url, fetched.validators.etag, fetched.validators.last_modified
             )
             data = fetched.content
             base_url = fetched.final_url

@@ -7,7 +7,6 @@ different title or date.  Listing dates date an article whose page shows none.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -55,13 +54,18 @@ def article_url(url: str, rules: HtmlRules) -> str:
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "&".join(kept), ""))
 
 
-def conditional_fetch(http: HttpRetriever, store: Store, url: str) -> tuple[Fetched, Validators]:
-    """Fetch with the validators remembered for ``url``; return the new ones too."""
-    etag, modified, _digest = store.validators(url)
-    fetched = http.fetch(url, validators=Validators(etag, modified))
+def fetch_whole(http: HttpRetriever, url: str, validators: Validators | None = None) -> Fetched:
+    """Fetch ``url``; a page cut at the size limit is an error, never half an article."""
+    fetched = http.fetch(url, validators=validators)
     if fetched.truncated:
-        raise FetchError(url, f"page larger than the {len(fetched.content)}-byte limit; cut off")
-    return fetched, fetched.validators
+        raise FetchError(url, "page larger than the size limit; cut off")
+    return fetched
+
+
+def conditional_fetch(http: HttpRetriever, store: Store, url: str) -> Fetched:
+    """Fetch with the validators remembered for ``url`` (the caller saves the new ones,
+    ``fetched.validators``, once what the page led to has been stored)."""
+    return fetch_whole(http, url, Validators(*store.validators(url)))
 
 
 def _fingerprint(item: ListingItem) -> str:
@@ -88,7 +92,7 @@ class HtmlSource:
                     continue
                 context.progress(f"{source.name}: {item.url}")
                 try:
-                    document = self._read_article(http, context.store, item, rules, run)
+                    document = self._read_article(http, item, rules, run)
                 except SourceError as exc:
                     run.problems.append(exc)
                     failed.add(item.url)
@@ -109,9 +113,7 @@ class HtmlSource:
                             source.name, item.url, _fingerprint(item), page
                         )
                 if not failed.intersection(urls):
-                    context.store.save_validators(
-                        page, validators.etag, validators.last_modified, None
-                    )
+                    context.store.save_validators(page, validators.etag, validators.last_modified)
         return run
 
     def _read_listing(
@@ -129,7 +131,7 @@ class HtmlSource:
             url = page_url(source.url, number, rules.page_param)
             context.progress(f"{source.name}: listing page {number}")
             try:
-                fetched, validators = conditional_fetch(http, context.store, url)
+                fetched = conditional_fetch(http, context.store, url)
             except SourceError as exc:
                 run.problems.append(exc)
                 break
@@ -148,7 +150,7 @@ class HtmlSource:
             fresh = [i for i in linked if i.url not in seen]
             seen.update(i.url for i in fresh)
             listing.items.extend(fresh)
-            listing.pages[url] = (validators, [i.url for i in fresh])
+            listing.pages[url] = (fetched.validators, [i.url for i in fresh])
             run.items += len(fresh)
             # Past the last page the site shows nothing new (or the last page again):
             # the end of a listing is not a problem.
@@ -159,15 +161,12 @@ class HtmlSource:
     def _read_article(
         self,
         http: HttpRetriever,
-        store: Store,
         item: ListingItem,
         rules: HtmlRules,
         run: SourceRun,
     ) -> ParsedDocument:
         run.requests += 1
-        fetched = http.fetch(item.url)
-        if fetched.truncated:
-            raise FetchError(item.url, "page larger than the size limit; cut off")
+        fetched = fetch_whole(http, item.url)
         document = parse_article(fetched.text, url=fetched.final_url, rules=rules)
         run.parsed += 1
         article = document.article
@@ -178,12 +177,6 @@ class HtmlSource:
         run.with_date += article.date is not None
         run.with_body += bool(article.paragraphs)
         run.warnings.extend(f"{item.url}: {w}" for w in document.warnings)
-        store.save_validators(
-            item.url,
-            fetched.validators.etag,
-            fetched.validators.last_modified,
-            hashlib.sha256(fetched.content).hexdigest(),
-        )
         return replace(document, article=article)
 
 
