@@ -27,6 +27,8 @@ from feeds.publish.pages import render_index, render_release_page, render_sectio
 from feeds.serve import ServeSettings, make_server
 
 CHROMIUM = "/usr/bin/chromium"
+# Without the background-networking switches Chromium keeps trying to reach Google's
+# hosts, which a closed network refuses.
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

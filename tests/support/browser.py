@@ -13,19 +13,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from feeds.serve import ServeSettings, make_server
-
-CHROMIUM = "/usr/bin/chromium"
-# Without the background-networking switches Chromium keeps trying to reach Google's
-# hosts, which this machine's closed network refuses.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from scripts.screenshot import CHROMIUM, CHROMIUM_ARGS  # the same browser and switches
 
 
 @pytest.fixture(scope="module", name="browser")
