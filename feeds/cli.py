@@ -90,10 +90,10 @@ def cmd_refresh(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
-    from feeds.profile import load_profile
+    from feeds.profile import profile_for
 
     config = _config(args)
-    load_profile(config.profile, str(args.config), timezone=config.site.timezone)
+    profile_for(config)
     console.info(
         f"{args.config}: OK ({len(config.sections)} sections, {len(config.sources)} sources)"
     )
@@ -105,7 +105,7 @@ def cmd_publish(args: argparse.Namespace, console: Console) -> int:
     from feeds.refresh import open_store, publish_state
 
     config = _config(args)
-    with exclusive(config.state.with_name(config.state.name + ".lock"), config.lock_timeout):
+    with exclusive(config.lock_path, config.lock_timeout):
         if not config.state.exists():
             raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
         store = open_store(config)
@@ -203,7 +203,7 @@ def _set_hidden(args: argparse.Namespace, console: Console, hidden: bool) -> int
     from feeds.refresh import open_store, publish_state
 
     config = _config(args)
-    with exclusive(config.state.with_name(config.state.name + ".lock"), config.lock_timeout):
+    with exclusive(config.lock_path, config.lock_timeout):
         if not config.state.exists():
             raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
         store = open_store(config)

@@ -72,6 +72,16 @@ class Config:
     def folder(self) -> Path:
         return self.path.parent
 
+    @property
+    def lock_path(self) -> Path:
+        """The lock file that keeps refreshes (and hide, publish) from overlapping."""
+        return self.state.with_name(self.state.name + ".lock")
+
+    @property
+    def where(self) -> str:
+        """The config file as messages name it."""
+        return display_path(self.path)
+
     def section(self, section_id: str) -> Section:
         for section in self.sections:
             if section.id == section_id:
@@ -318,7 +328,7 @@ def load_config(path: str | Path) -> Config:
 
 
 def parse_config(raw: Any, lines: Located, config_path: Path) -> Config:
-    where = str(config_path) if not lines else _display(config_path)
+    where = str(config_path) if not lines else display_path(config_path)
     c = _Checker(where, lines)
     if raw is None:
         raise ConfigError([f"{where}: the config is empty"])
@@ -354,7 +364,7 @@ def parse_config(raw: Any, lines: Located, config_path: Path) -> Config:
     )
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     try:
         return str(path.relative_to(Path.cwd()))
     except ValueError:

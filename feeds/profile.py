@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from feeds.config import Config
 from feeds.errors import ConfigError
 from feeds.parsing.dump_rules import DumpRules
 from feeds.parsing.html_rules import HtmlRules
@@ -47,6 +48,11 @@ def merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any
         else:
             merged[key] = value
     return merged
+
+
+def profile_for(config: Config) -> Profile:
+    """The profile a configuration runs with, dated in its site's zone."""
+    return load_profile(config.profile, config.where, timezone=config.site.timezone)
 
 
 def load_profile(

@@ -16,7 +16,7 @@ from feeds.errors import FeedsError, SourceError
 from feeds.health import SourceHealth, assess
 from feeds.lock import exclusive
 from feeds.model import ParsedDocument, Release
-from feeds.profile import Profile, load_profile
+from feeds.profile import Profile, profile_for
 from feeds.publish.build import PublishInput, PublishReport, publish
 from feeds.sections import SectionRules
 from feeds.sources.base import Source, SourceContext, SourceRun
@@ -88,9 +88,9 @@ def refresh(
     progress: Callable[[str], None] = lambda _line: None,
 ) -> RefreshReport:
     """Run every source (or one), then publish.  Raises only for config/lock/state errors."""
-    profile = load_profile(config.profile, str(config.path), timezone=config.site.timezone)
+    profile = profile_for(config)
     sources = [s for s in config.sources if only is None or s.name == only]
-    with exclusive(config.state.with_name(config.state.name + ".lock"), config.lock_timeout):
+    with exclusive(config.lock_path, config.lock_timeout):
         store = open_store(config)
         try:
             report = RefreshReport()

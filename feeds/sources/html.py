@@ -182,9 +182,9 @@ class HtmlSource:
 
 def describe_page(config: Config, url: str) -> str:
     """How the profile reads one page: for profile authors (``feeds fetch URL``)."""
-    from feeds.profile import load_profile
+    from feeds.profile import profile_for
 
-    profile = load_profile(config.profile, str(config.path), timezone=config.site.timezone)
+    profile = profile_for(config)
     settings = replace(
         http_settings(config),
         allowed_hosts=config.allowed_hosts | {(urlsplit(url).hostname or "").lower()},
