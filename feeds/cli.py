@@ -139,12 +139,13 @@ def _read_store(args: argparse.Namespace) -> tuple[Config, object]:
 
 
 def cmd_list(args: argparse.Namespace, console: Console) -> int:
+    from feeds.sections import feed_ids
     from feeds.store import Store
 
     config, store = _read_store(args)
     assert isinstance(store, Store)
     try:
-        if args.section and args.section not in {"all", *(s.id for s in config.sections)}:
+        if args.section and args.section not in feed_ids(config.sections):
             raise ConfigError([f"--section {args.section}: no such section"])
         for entry in store.entries(include_hidden=True):
             if args.section not in (None, "all") and args.section not in (

@@ -82,12 +82,6 @@ class Config:
         """The config file as messages name it."""
         return display_path(self.path)
 
-    def section(self, section_id: str) -> Section:
-        for section in self.sections:
-            if section.id == section_id:
-                return section
-        raise KeyError(section_id)
-
     @property
     def allowed_hosts(self) -> frozenset[str]:
         """Hosts the configuration names; no other host is ever contacted."""

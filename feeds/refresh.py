@@ -18,7 +18,7 @@ from feeds.lock import exclusive
 from feeds.model import ParsedDocument, Release
 from feeds.profile import Profile, profile_for
 from feeds.publish.build import PublishInput, PublishReport, publish
-from feeds.sections import SectionRules
+from feeds.sections import SectionRules, feed_ids
 from feeds.sources.base import Source, SourceContext, SourceRun
 from feeds.store import Store
 
@@ -206,7 +206,7 @@ def publish_state(config: Config, store: Store) -> PublishReport:
     """Assign archive pages and (re)write every output file whose bytes change."""
     with store.transaction():
         store.assign_archives(config.feed_size)
-    feeds = ["all", *(s.id for s in config.sections)]
+    feeds = feed_ids(config.sections)
     data = PublishInput(
         site=config.site,
         sections=config.sections,

@@ -260,9 +260,6 @@ class Store:
         for path in known - set(keep):
             self.db.execute("DELETE FROM files WHERE source=? AND path=?", (source, path))
 
-    def file_hashes(self, source: str) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT sha256 FROM files WHERE source=?", (source,))}
-
     def candidate_counts(self, source: str, skip: Sequence[str] = ()) -> Counter[str]:
         """How many files of a source show each teaser-candidate paragraph."""
         counts: Counter[str] = Counter()
