@@ -17,7 +17,7 @@ from typing import TextIO
 
 from feeds import __version__
 from feeds.config import Config, load_config
-from feeds.errors import ConfigError, FeedsError, LockHeldError, StateError
+from feeds.errors import ConfigError, FeedsError, LockHeldError
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_CONFIG = "sources.yaml"
@@ -101,18 +101,11 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_publish(args: argparse.Namespace, console: Console) -> int:
-    from feeds.lock import exclusive
-    from feeds.refresh import open_store, publish_state
+    from feeds.refresh import locked_state, publish_state
 
     config = _config(args)
-    with exclusive(config.lock_path, config.lock_timeout):
-        if not config.state.exists():
-            raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
-        store = open_store(config)
-        try:
-            report = publish_state(config, store)
-        finally:
-            store.close()
+    with locked_state(config, must_exist=True) as store:
+        report = publish_state(config, store)
     for failure in report.failures:
         console.problem(str(failure))
     console.info(f"published {len(report.written)} changed file(s) to {config.output}")
@@ -129,94 +122,70 @@ def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-def _read_store(args: argparse.Namespace) -> tuple[Config, object]:
-    from feeds.refresh import open_store
+def cmd_list(args: argparse.Namespace, console: Console) -> int:
+    from feeds.refresh import open_state
+    from feeds.sections import feed_ids
 
     config = _config(args)
-    if not config.state.exists():
-        raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
-    return config, open_store(config)
-
-
-def cmd_list(args: argparse.Namespace, console: Console) -> int:
-    from feeds.sections import feed_ids
-    from feeds.store import Store
-
-    config, store = _read_store(args)
-    assert isinstance(store, Store)
-    try:
-        if args.section and args.section not in feed_ids(config.sections):
-            raise ConfigError([f"--section {args.section}: no such section"])
-        for entry in store.entries(include_hidden=True):
-            if args.section not in (None, "all") and args.section not in (
-                entry.section,
-                *entry.extra_sections,
-            ):
-                continue
-            day = entry.published.date().isoformat() if entry.date_known else "undated"
-            flag = " [hidden]" if entry.hidden else ""
-            console.out.write(f"{entry.id}\t{day}\t{entry.section}\t{entry.release.title}{flag}\n")
-    finally:
-        store.close()
+    if args.section and args.section not in feed_ids(config.sections):
+        raise ConfigError([f"--section {args.section}: no such section"])
+    with open_state(config, must_exist=True) as store:
+        entries = store.releases.entries(include_hidden=True)
+    for entry in entries:
+        if args.section not in (None, "all") and args.section not in entry.feeds:
+            continue
+        day = entry.published.date().isoformat() if entry.date_known else "undated"
+        flag = " [hidden]" if entry.hidden else ""
+        console.out.write(f"{entry.id}\t{day}\t{entry.section}\t{entry.release.title}{flag}\n")
     return EXIT_OK
 
 
 def cmd_show(args: argparse.Namespace, console: Console) -> int:
-    from feeds.store import Store
+    from feeds.refresh import open_state
 
-    store = _read_store(args)[1]
-    assert isinstance(store, Store)
-    try:
-        entry = store.entry(args.id)
-        if entry is None:
-            console.problem(f"{args.id}: no such entry (see `feeds list`)")
-            return EXIT_PROBLEMS
-        r = entry.release
-        out = console.out
-        out.write(f"id:         {entry.id}\n")
-        out.write(f"title:      {r.title}{' (derived from the text)' if r.title_derived else ''}\n")
-        out.write(f"kind:       {r.kind.value}\n")
+    config = _config(args)
+    with open_state(config, must_exist=True) as store:
+        entry = store.releases.entry(args.id)
+    if entry is None:
+        console.problem(f"{args.id}: no such entry (see `feeds list`)")
+        return EXIT_PROBLEMS
+    r = entry.release
+    out = console.out
+    out.write(f"id:         {entry.id}\n")
+    out.write(f"title:      {r.title}{' (derived from the text)' if r.title_derived else ''}\n")
+    out.write(f"kind:       {r.kind.value}\n")
+    out.write(
+        f"date:       {r.date.isoformat() if r.date else 'none (dated by first sighting)'}"
+        f" [{r.date_origin.value}]\n"
+    )
+    out.write(f"published:  {entry.published.isoformat()}\n")
+    out.write(f"updated:    {entry.updated.isoformat()}\n")
+    out.write(f"section:    {', '.join((entry.section, *entry.extra_sections))}\n")
+    out.write(f"url:        {r.url or '-'}\n")
+    out.write(f"page:       {entry.page_path}\n")
+    out.write(f"language:   {r.language or '-'}\n")
+    out.write(f"hidden:     {'yes' if entry.hidden else 'no'}\n")
+    out.write(f"lead:       {r.lead}\n")
+    out.write("sightings:\n")
+    for s in entry.sightings:
         out.write(
-            f"date:       {r.date.isoformat() if r.date else 'none (dated by first sighting)'}"
-            f" [{r.date_origin.value}]\n"
+            f"  {s.source}\t{s.kind.value}\t{s.locator}\t"
+            f"first {s.first_seen.isoformat()}\tlast {s.last_seen.isoformat()}\n"
         )
-        out.write(f"published:  {entry.published.isoformat()}\n")
-        out.write(f"updated:    {entry.updated.isoformat()}\n")
-        out.write(f"section:    {', '.join((entry.section, *entry.extra_sections))}\n")
-        out.write(f"url:        {r.url or '-'}\n")
-        out.write(f"page:       {entry.page_path}\n")
-        out.write(f"language:   {r.language or '-'}\n")
-        out.write(f"hidden:     {'yes' if entry.hidden else 'no'}\n")
-        out.write(f"lead:       {r.lead}\n")
-        out.write("sightings:\n")
-        for s in entry.sightings:
-            out.write(
-                f"  {s.source}\t{s.kind.value}\t{s.locator}\t"
-                f"first {s.first_seen.isoformat()}\tlast {s.last_seen.isoformat()}\n"
-            )
-    finally:
-        store.close()
     return EXIT_OK
 
 
 def _set_hidden(args: argparse.Namespace, console: Console, hidden: bool) -> int:
-    from feeds.lock import exclusive
-    from feeds.refresh import open_store, publish_state
+    from feeds.refresh import locked_state, publish_state
 
     config = _config(args)
-    with exclusive(config.lock_path, config.lock_timeout):
-        if not config.state.exists():
-            raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
-        store = open_store(config)
-        try:
-            with store.transaction():
-                found = store.set_hidden(args.id, hidden)
-            if not found:
-                console.problem(f"{args.id}: no such entry (see `feeds list`)")
-                return EXIT_PROBLEMS
-            report = publish_state(config, store)
-        finally:
-            store.close()
+    with locked_state(config, must_exist=True) as store:
+        with store.transaction():
+            found = store.releases.set_hidden(args.id, hidden)
+        if not found:
+            console.problem(f"{args.id}: no such entry (see `feeds list`)")
+            return EXIT_PROBLEMS
+        report = publish_state(config, store)
     console.info(f"{args.id}: {'hidden' if hidden else 'visible again'}")
     for failure in report.failures:
         console.problem(str(failure))
@@ -232,7 +201,7 @@ def cmd_unhide(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
-    from feeds.sources.html import describe_page
+    from feeds.inspect import describe_page
 
     config = _config(args)
     console.out.write(describe_page(config, args.url))

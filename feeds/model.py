@@ -1,12 +1,13 @@
 """The data model shared by every pipeline stage.
 
-Stages pass only these frozen dataclasses to each other:
+Stages pass only these frozen dataclasses to each other::
 
-    source  --Retrieved-->  parser  --ParsedDocument(Release...)-->  store  --Entry-->  publisher
+    sources --Retrieved--> parsing --ParsedDocument(Release...)--> ingest --> store
+    store --Entry--> publish
 
-A :class:`Release` is what a parser understood of one press release, with no
-identity yet.  An :class:`Entry` is a release after the store gave it its
-permanent id, its section and its timestamps.
+A :class:`Release` is what a parser understood of one press release, with no identity
+yet.  An :class:`Entry` is a release after ingest gave it its permanent id, its section
+and its timestamps.
 """
 
 from __future__ import annotations
@@ -35,6 +36,48 @@ class DateOrigin(enum.StrEnum):
     TEASER_LINE = "teaser-line"  # the DD.MM.YYYY line above a teaser
     TEXT = "text"  # a date phrase opening a teaser ("On 16 February 2024, ...")
     NONE = "none"  # no date: the release is dated by when it was first seen
+
+
+class DocumentKind(enum.StrEnum):
+    """What a retrieved document is, which decides the parser that reads it."""
+
+    DUMP = "dump"  # a text dump of an article page
+    ARTICLE = "article"  # a live article page (HTML)
+    FEED = "feed"  # an upstream RSS or Atom document
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """One document as a source fetched or read it, before any parsing."""
+
+    kind: DocumentKind
+    #: How messages name the document: a path (relative to the working folder) or a URL.
+    locator: str
+    body: bytes
+    #: Stable identity for the source's memory: a path relative to the config folder, or
+    #: the URL as requested.
+    key: str = ""
+    #: The URL after redirects (pages and feeds fetched over HTTP).
+    url: str | None = None
+    #: The Content-Type header as received ("" for files).
+    content_type: str = ""
+    #: A codec named in the config ("auto" detects it).
+    encoding: str = "auto"
+    #: Validators of the answer, remembered for the next conditional GET.
+    etag: str | None = None
+    last_modified: str | None = None
+    #: The date a listing page showed beside the link to this article.
+    listing_date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class FileStamp:
+    """What a dump source remembers of one file: size and mtime to skip reading it, the
+    hash of its bytes to skip parsing it."""
+
+    size: int
+    mtime_ns: int
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -95,6 +138,11 @@ class ParsedDocument:
     #: sidebar shows): an older copy of an article read later must not undo an edit.
     observed: dt.date | None = None
 
+    @property
+    def releases(self) -> tuple[Release, ...]:
+        """The article first, then the others."""
+        return (self.article, *self.others) if self.article is not None else self.others
+
 
 @dataclass(frozen=True)
 class Section:
@@ -149,6 +197,33 @@ class Entry:
     @property
     def date_known(self) -> bool:
         return self.release.date is not None or self.release.published_at is not None
+
+    @property
+    def feeds(self) -> tuple[str, ...]:
+        """Every feed the entry appears in, ``all`` included."""
+        return ("all", self.section, *self.extra_sections)
+
+
+class HealthStatus(enum.StrEnum):
+    """How a source's last run went."""
+
+    OK = "ok"
+    FAILED = "failed"  # errors: a file, page or the whole source could not be read
+    DRIFT = "drift"  # the source yields far less than usual: its markup probably changed
+    UNKNOWN = "unknown"  # never run
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    """One run of one source, as drift detection and ``status.json`` see it."""
+
+    status: HealthStatus
+    #: Release references the source showed (files, listing items, feed items).
+    items: int
+    #: Shares of the documents parsed this run that had a date / a body (None: none parsed).
+    date_share: float | None = None
+    body_share: float | None = None
+    message: str = ""
 
 
 @dataclass(frozen=True)

@@ -1,26 +1,41 @@
-"""One refresh: read every source, update state, publish.
+"""One refresh: every source retrieved, parsed and ingested, then the output published.
 
 Each source runs in its own transaction: a source that fails, drifts or crashes the
 process leaves the state as it was before it started, and the other sources go on.
+This module only orchestrates; the work lives in sources, parsing, ingest, store and
+publish.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from feeds.config import Config, SourceConfig
-from feeds.errors import FeedsError, SourceError
-from feeds.health import SourceHealth, assess
+from feeds.config import Config, DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig
+from feeds.errors import FeedsError, FetchError, SourceError, StateError
+from feeds.health import RunFigures, assess, usual_items
+from feeds.ingest import Ingestor, Origin
 from feeds.lock import exclusive
-from feeds.model import ParsedDocument, Release
+from feeds.model import (
+    DocumentKind,
+    FileStamp,
+    HealthStatus,
+    ParsedDocument,
+    Retrieved,
+    SourceHealth,
+)
+from feeds.parsing import candidate_keys, decode_dump, parse_document
 from feeds.profile import Profile, profile_for
 from feeds.publish.build import PublishInput, PublishReport, publish
+from feeds.publish.membership import assign_archives
 from feeds.sections import SectionRules, feed_ids
-from feeds.sources.base import Source, SourceContext, SourceRun
+from feeds.sources.base import Retrieval
 from feeds.store import Store
+
+Progress = Callable[[str], None]
 
 
 @dataclass
@@ -47,7 +62,7 @@ class RefreshReport:
         lines += [
             f"{s.name}: drift: {s.health.message}"
             for s in self.sources
-            if s.health is not None and s.health.status == "drift"
+            if s.health is not None and s.health.status is HealthStatus.DRIFT
         ]
         lines += [str(f) for f in self.publish.failures]
         return lines
@@ -61,23 +76,48 @@ class RefreshReport:
         return 1 if self.problems else 0
 
 
-def source_runner(kind: str) -> Source:
-    # Imported here so a dump-only setup never loads the HTTP stack.
-    if kind == "dump":
-        from feeds.sources.dump import DumpSource
-
-        return DumpSource()
-    if kind == "html":
-        from feeds.sources.html import HtmlSource
-
-        return HtmlSource()
-    from feeds.sources.feed import FeedSource
-
-    return FeedSource()
+@contextmanager
+def open_state(config: Config, *, must_exist: bool = False) -> Iterator[Store]:
+    """The state of a configuration, open for the duration of the block."""
+    if must_exist and not config.state.exists():
+        raise StateError(f"{config.state}: no state yet: run `feeds refresh` first")
+    store = Store.open(config.state, timezone=config.site.timezone)
+    try:
+        yield store
+    finally:
+        store.close()
 
 
-def open_store(config: Config) -> Store:
-    return Store.open(config.state, config.site)
+@contextmanager
+def locked_state(config: Config, *, must_exist: bool = False) -> Iterator[Store]:
+    """The state, open under the lock that keeps writers from overlapping."""
+    with (
+        exclusive(config.lock_path, config.lock_timeout),
+        open_state(config, must_exist=must_exist) as store,
+    ):
+        yield store
+
+
+class _Recall:
+    """What sources may know of earlier runs, read from the state."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def file_stamps(self, source: str) -> dict[str, FileStamp]:
+        return self.store.memory.file_stamps(source)
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        return self.store.memory.validators(url)
+
+    def listing_fingerprint(self, source: str, url: str) -> str | None:
+        return self.store.memory.listing_fingerprint(source, url)
+
+    def listing_count(self, source: str, page: str) -> int:
+        return self.store.memory.listing_count(source, page)
+
+    def usual_items(self, source: str) -> int:
+        return usual_items(self.store.health.history(source))
 
 
 def refresh(
@@ -85,133 +125,270 @@ def refresh(
     *,
     only: str | None = None,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
-    progress: Callable[[str], None] = lambda _line: None,
+    progress: Progress = lambda _line: None,
 ) -> RefreshReport:
     """Run every source (or one), then publish.  Raises only for config/lock/state errors."""
     profile = profile_for(config)
     sources = [s for s in config.sources if only is None or s.name == only]
-    with exclusive(config.lock_path, config.lock_timeout):
-        store = open_store(config)
+    with locked_state(config) as store:
+        report = RefreshReport()
+        ingestor = Ingestor(store.releases, config.site, SectionRules(config.sections))
+        with store.transaction():
+            ingestor.refresh_keys()
+        for source in sources:
+            progress(f"{source.name}: reading ({source.type})")
+            runner = _SourceRun(config, profile, store, ingestor, source, now(), progress)
+            report.sources.append(runner.run())
+        report.publish = publish_state(config, store)
+        report.notices.extend(_ping_hub(config, report.publish.written))
+        return report
+
+
+SourceConfig = DumpSourceConfig | HtmlSourceConfig | FeedSourceConfig
+
+
+@dataclass
+class _Parsed:
+    document: Retrieved
+    parsed: ParsedDocument
+
+
+class _SourceRun:
+    """Retrieve, parse and ingest one source, in one transaction."""
+
+    def __init__(
+        self,
+        config: Config,
+        profile: Profile,
+        store: Store,
+        ingestor: Ingestor,
+        source: SourceConfig,
+        moment: dt.datetime,
+        progress: Progress,
+    ) -> None:
+        self.config = config
+        self.profile = profile
+        self.store = store
+        self.ingestor = ingestor
+        self.source = source
+        self.moment = moment
+        self.progress = progress
+        self.report = SourceReport(source.name)
+
+    def run(self) -> SourceReport:
+        report = self.report
         try:
-            report = RefreshReport()
-            rules = SectionRules(config.sections)
-            for source in sources:
-                progress(f"{source.name}: reading ({source.type})")
-                report.sources.append(
-                    _run_source(config, profile, store, rules, source, now(), progress)
+            with self.store.transaction():
+                retrieval = self._retrieve()
+                report.requests = retrieval.requests
+                report.warnings.extend(retrieval.warnings)
+                parsed, failed, figures = self._parse(retrieval)
+                problems = [*retrieval.problems, *failed.values()]
+                report.problems.extend(str(p) for p in problems)
+                figures = replace(
+                    figures,
+                    problems=len(problems),
+                    download_failed=any(isinstance(p, FetchError) for p in problems),
                 )
-            report.publish = publish_state(config, store)
-            report.notices.extend(_ping_hub(config, report.publish.written))
-            return report
-        finally:
-            store.close()
+                health = assess(figures, self.store.health.history(self.source.name))
+                report.health = health
+                if health.status is HealthStatus.DRIFT:
+                    # Undo everything the source did this run: its last good state stays.
+                    raise _Drift(health)
+                self._ingest(parsed)
+                self._remember(retrieval, retrieval.failed | set(failed))
+                self.store.health.record(self.source.name, health)
+        except _Drift as drift:
+            self.ingestor.rolled_back()
+            with self.store.transaction():
+                self.store.health.record(self.source.name, drift.health)
+        except SourceError as exc:
+            self._failed(str(exc), exc.reason)
+        except FeedsError as exc:
+            self._failed(f"{self.source.name}: {exc}", str(exc))
+        except Exception as exc:  # a bug in one source must not stop the others
+            self._failed(
+                f"{self.source.name}: internal error: {type(exc).__name__}: {exc}",
+                f"internal error: {exc}",
+            )
+        return report
 
+    def _failed(self, line: str, message: str) -> None:
+        self.ingestor.rolled_back()
+        self.report.problems.append(line)
+        self.report.health = SourceHealth(HealthStatus.FAILED, 0, message=message)
+        with self.store.transaction():
+            self.store.health.record(self.source.name, self.report.health)
 
-def _run_source(
-    config: Config,
-    profile: Profile,
-    store: Store,
-    rules: SectionRules,
-    source: SourceConfig,
-    moment: dt.datetime,
-    progress: Callable[[str], None],
-) -> SourceReport:
-    report = SourceReport(source.name)
-    context = SourceContext(config, profile, store, moment, progress)
-    try:
-        with store.transaction():
-            run = source_runner(source.type).run(source, context)
-            health = assess(run, store.health_history(source.name))
-            report.health = health
-            report.requests = run.requests
-            report.problems.extend(str(p) for p in run.problems)
-            report.warnings.extend(run.warnings)
-            if health.status == "drift":
-                # Undo everything the source did this run: its last good state stays.
-                raise _Drift(_health_record(run, health))
-            _ingest(store, rules, source, config, run.documents, moment, report)
-            store.record_health(source.name, _health_record(run, health))
-    except _Drift as drift:
-        with store.transaction():
-            store.record_health(source.name, drift.record)
-    except SourceError as exc:
-        report.problems.append(str(exc))
-        report.health = SourceHealth("failed", 0, None, None, exc.reason)
-        _record_failure(store, source.name, report.health)
-    except FeedsError as exc:
-        report.problems.append(f"{source.name}: {exc}")
-        report.health = SourceHealth("failed", 0, None, None, str(exc))
-        _record_failure(store, source.name, report.health)
-    except Exception as exc:  # a bug in one source must not stop the others
-        report.problems.append(f"{source.name}: internal error: {type(exc).__name__}: {exc}")
-        report.health = SourceHealth("failed", 0, None, None, f"internal error: {exc}")
-        _record_failure(store, source.name, report.health)
-    return report
+    # --- the three steps ---------------------------------------------------------------
+
+    def _retrieve(self) -> Retrieval:
+        source, recall = self.source, _Recall(self.store)
+        if isinstance(source, DumpSourceConfig):
+            from feeds.sources.files import read_dumps
+
+            return read_dumps(source, self.config, recall)
+        from feeds.sources.base import http_settings
+        from feeds.sources.http import HttpRetriever
+
+        if isinstance(source, HtmlSourceConfig):
+            from feeds.sources.crawl import crawl
+
+            with HttpRetriever(http_settings(self.config)) as http:
+                return crawl(source, http, self.profile.html, recall, self.progress)
+        from feeds.sources.feed import read_feed
+
+        if source.path is not None:
+            return read_feed(source, self.config, None, recall)
+        with HttpRetriever(http_settings(self.config)) as http:
+            return read_feed(source, self.config, http, recall)
+
+    def _parse(
+        self, retrieval: Retrieval
+    ) -> tuple[list[_Parsed], dict[str, SourceError], RunFigures]:
+        texts, known, failed = self._teaser_evidence(retrieval)
+        parsed: list[_Parsed] = []
+        figures = RunFigures(items=retrieval.items)
+        language = self.source.language
+        for document in retrieval.documents:
+            if document.key in failed:
+                continue
+            self.progress(f"{self.source.name}: {document.locator}")
+            try:
+                result = parse_document(
+                    document,
+                    self.profile,
+                    known=known,
+                    text=texts.get(document.key),
+                    language=language,
+                )
+            except SourceError as exc:
+                failed[document.key] = exc
+                continue
+            except Exception as exc:  # a parser bug costs one file or page, not the source
+                failed[document.key] = SourceError(
+                    document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})"
+                )
+                continue
+            parsed.append(_Parsed(document, result))
+            figures = _count(figures, document, result)
+        return parsed, failed, figures
+
+    def _teaser_evidence(
+        self, retrieval: Retrieval
+    ) -> tuple[dict[str, str], frozenset[str], dict[str, SourceError]]:
+        """For dumps: decoded texts, and the paragraph keys known to be teasers (shown by
+        two or more dumps of the source, or the lead of a stored release)."""
+        texts: dict[str, str] = {}
+        failed: dict[str, SourceError] = {}
+        dumps = [d for d in retrieval.documents if d.kind is DocumentKind.DUMP]
+        if not dumps:
+            return texts, frozenset(), failed
+        memory = self.store.memory
+        keys: set[str] = set()
+        for document in dumps:
+            try:
+                text = decode_dump(document)
+            except SourceError as exc:
+                failed[document.key] = exc
+                continue
+            texts[document.key] = text
+            candidates = candidate_keys(text, self.profile)
+            memory.remember_paragraphs(self.source.name, document.key, candidates)
+            keys.update(_line_keys(text))
+        counts = memory.paragraph_counts(self.source.name, keys)
+        known = {k for k, n in counts.items() if n >= 2}
+        known |= self.store.releases.known_texts(keys)
+        return texts, frozenset(known), failed
+
+    def _ingest(self, parsed: Sequence[_Parsed]) -> None:
+        source = self.source
+        language = source.language or self.config.site.language
+        for item in parsed:
+            document, result = item.document, item.parsed
+            prefix = "" if document.kind is DocumentKind.FEED else f"{result.locator}: "
+            self.report.warnings.extend(prefix + w for w in result.warnings)
+            origin = Origin(
+                source=source.name,
+                source_type=source.type,
+                locator=result.locator,
+                section=source.section,
+                observed=result.observed,
+            )
+            for release in result.releases:
+                if release.language is None:
+                    release = replace(release, language=language)
+                outcome = self.ingestor.ingest(release, origin, self.moment)
+                self.report.seen += 1
+                self.report.new += outcome.created
+                self.report.changed += outcome.changed and not outcome.created
+
+    def _remember(self, retrieval: Retrieval, failed: set[str]) -> None:
+        """What the source learnt, now that its documents are stored.  A file or page that
+        failed is not remembered, so it is read again next time."""
+        memory, name = self.store.memory, self.source.name
+        for key, stamp in retrieval.stamps.items():
+            if key not in failed:
+                memory.remember_file(name, key, stamp)
+        for key in failed:
+            memory.remember_paragraphs(name, key, ())
+        if isinstance(self.source, DumpSourceConfig):
+            memory.forget_files(name, retrieval.present)
+        for url, (etag, last_modified) in retrieval.validators.items():
+            if url not in failed:
+                memory.save_validators(url, etag, last_modified)
+        # Listing pages are remembered only when every article on them was read.
+        for page in retrieval.pages:
+            for url, fingerprint in page.items.items():
+                if url not in failed:
+                    memory.save_listing_item(name, url, fingerprint, page.url)
+            if not failed.intersection(page.items):
+                memory.save_validators(page.url, page.etag, page.last_modified)
 
 
 class _Drift(Exception):
-    def __init__(self, record: dict[str, Any]) -> None:
+    def __init__(self, health: SourceHealth) -> None:
         super().__init__("drift")
-        self.record = record
+        self.health = health
 
 
-def _record_failure(store: Store, name: str, health: SourceHealth) -> None:
-    with store.transaction():
-        store.record_health(name, health.as_dict())
+def _line_keys(text: str) -> set[str]:
+    from feeds.text.keys import normalise_lines, paragraph_key
+
+    return {paragraph_key(line) for line in normalise_lines(text) if line}
 
 
-def _health_record(run: SourceRun, health: SourceHealth) -> dict[str, Any]:
-    record = health.as_dict()
-    # Shares are only meaningful when something was parsed; an incremental run that
-    # read nothing new must not look like a run whose pages lost their dates.
-    if not run.parsed:
-        record["date_share"] = record["body_share"] = None
-    return record
-
-
-def _ingest(
-    store: Store,
-    rules: SectionRules,
-    source: SourceConfig,
-    config: Config,
-    documents: Sequence[ParsedDocument],
-    moment: dt.datetime,
-    report: SourceReport,
-) -> None:
-    language = source.language or config.site.language
-    for document in documents:
-        releases: list[Release] = []
-        if document.article is not None:
-            releases.append(document.article)
-        releases.extend(document.others)
-        for release in releases:
-            if release.language is None:
-                release = replace(release, language=language)
-            result = store.ingest(
-                release,
-                source=source.name,
-                source_type=source.type,
-                locator=document.locator,
-                source_section=source.section,
-                rules=rules,
-                now=moment,
-                observed=document.observed,
-            )
-            report.seen += 1
-            report.new += result.created
-            report.changed += result.changed and not result.created
+def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> RunFigures:
+    """Add one parsed document to the figures drift detection judges."""
+    if document.kind is DocumentKind.FEED:
+        items = result.others
+        return replace(
+            figures,
+            items=len(items),
+            parsed=figures.parsed + len(items),
+            with_date=figures.with_date
+            + sum(r.date is not None or r.published_at is not None for r in items),
+            with_body=figures.with_body + sum(bool(r.paragraphs or r.body_html) for r in items),
+        )
+    article = result.article
+    return replace(
+        figures,
+        parsed=figures.parsed + 1,
+        with_date=figures.with_date + (article is not None and article.date is not None),
+        with_body=figures.with_body + (article is not None and bool(article.paragraphs)),
+    )
 
 
 def publish_state(config: Config, store: Store) -> PublishReport:
     """Assign archive pages and (re)write every output file whose bytes change."""
-    with store.transaction():
-        store.assign_archives(config.feed_size)
     feeds = feed_ids(config.sections)
+    with store.transaction():
+        assign_archives(store.releases.entries(), feeds, store.archives, config.feed_size)
     data = PublishInput(
         site=config.site,
         sections=config.sections,
-        entries=store.entries(),
-        archives={feed: store.archive_seqs(feed) for feed in feeds},
+        entries=store.releases.entries(),
+        archives={feed: store.archives.members(feed) for feed in feeds},
         feed_size=config.feed_size,
         hub=config.websub_hub,
         status=status_document(config, store),
@@ -220,29 +397,20 @@ def publish_state(config: Config, store: Store) -> PublishReport:
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:
-    """Per-source health for ``status.json``: health only, no run times, so an
-    unchanged refresh leaves the file alone."""
+    """Per-source health for ``status.json``: health only, no run times, so an unchanged
+    refresh leaves the file alone."""
     sources: dict[str, Any] = {}
     for source in config.sources:
-        history = store.health_history(source.name, limit=1)
-        if history:
-            latest = history[0]
-            sources[source.name] = {
-                "status": latest["status"],
-                "items": latest["items"],
-                "message": latest.get("message", ""),
-                "type": source.type,
-            }
-        else:
-            sources[source.name] = {
-                "status": "unknown",
-                "items": 0,
-                "message": "",
-                "type": source.type,
-            }
-    overall = (
-        "ok" if all(s["status"] in ("ok", "unknown") for s in sources.values()) else "attention"
-    )
+        history = store.health.history(source.name, limit=1)
+        latest = history[0] if history else SourceHealth(HealthStatus.UNKNOWN, 0)
+        sources[source.name] = {
+            "status": latest.status.value,
+            "items": latest.items,
+            "message": latest.message,
+            "type": source.type,
+        }
+    healthy = (HealthStatus.OK.value, HealthStatus.UNKNOWN.value)
+    overall = "ok" if all(s["status"] in healthy for s in sources.values()) else "attention"
     return {"status": overall, "sources": sources}
 
 

@@ -10,7 +10,8 @@ import feedparser
 from lxml import etree
 
 from feeds.config import load_config
-from feeds.refresh import open_store, refresh
+from feeds.refresh import refresh
+from tests.support.state import stored_entries
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((REPO / "samples" / "dumps").glob("*.txt"))
@@ -80,11 +81,7 @@ def walk(output: Path, feed: str) -> list[tuple[str, list[str]]]:
 
 
 def stored_ids(config: Path, feed: str) -> list[str]:
-    store = open_store(load_config(config))
-    try:
-        return [e.id for e in store.entries() if feed in ("all", e.section, *e.extra_sections)]
-    finally:
-        store.close()
+    return [e.id for e in stored_entries(config) if feed in e.feeds]
 
 
 def test_prev_archive_chain_yields_every_release_once(tmp_path: Path) -> None:

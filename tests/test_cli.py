@@ -169,9 +169,10 @@ def test_bad_config_lists_every_problem_and_touches_nothing(
     )
     assert run(config, "refresh") == 2
     err = capsys.readouterr().err.splitlines()
+    # In the order of the file's lines.
     assert err == [
-        f"{config}:5: feed_sise: unknown key (did you mean 'feed_size'?)",
         f"{config}:4: site.public_url: expected an absolute http(s) URL",
+        f"{config}:5: feed_sise: unknown key (did you mean 'feed_size'?)",
         f"{config}:7: sections[0].id: 'all' is reserved",
         f"{config}:9: sources[0].type: unknown source type 'dumps' (one of: dump, html, feed)",
     ]
@@ -222,16 +223,16 @@ def test_a_parser_crash_costs_one_file_not_the_source(
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from feeds.sources import dump
+    import feeds.parsing as parsing
 
-    real = dump.parse_dump
+    real = parsing.parse_dump
 
     def fragile(text: str, *, locator: str, **kwargs: object) -> object:
         if locator.endswith("002_992e3ac4f41bb9cb.txt"):
             raise RuntimeError("unexpected layout")
         return real(text, locator=locator, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(dump, "parse_dump", fragile)
+    monkeypatch.setattr(parsing, "parse_dump", fragile)
     config = make_project()
     assert run(config, "refresh") == 1
     err = capsys.readouterr().err.strip().splitlines()

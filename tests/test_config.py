@@ -55,7 +55,9 @@ def test_live_sources_name_the_only_hosts_contacted(tmp_path: Path) -> None:
     config = load_config(write(tmp_path, text))
     assert config.allowed_hosts == {"en.odkb-csto.org", "partner.example.org"}
     assert config.sources[1].pages == 3
-    assert config.sources[3].path == tmp_path / "feeds" / "partner.xml"
+    source = config.sources[3]
+    assert source.type == "feed" and source.path is not None
+    assert config.resolve(source.path) == tmp_path / "feeds" / "partner.xml"
 
 
 def test_each_problem_has_its_line_and_key(tmp_path: Path) -> None:

@@ -18,8 +18,7 @@ from pathlib import Path
 
 import feedparser
 
-from feeds.config import load_config
-from feeds.refresh import open_store
+from tests.support.state import stored_entries
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "refresh" / "crash"
@@ -108,11 +107,7 @@ def run_to_end(config: Path) -> float:
 
 def summary(config: Path) -> tuple[dict[str, list[str]], list[tuple[str, str, str]]]:
     """Stored ids per feed, and (kind, title, published) of every release."""
-    store = open_store(load_config(config))
-    try:
-        entries = store.entries(include_hidden=True)
-    finally:
-        store.close()
+    entries = stored_entries(config, include_hidden=True)
     feeds: dict[str, list[str]] = {"all": sorted(e.id for e in entries)}
     for entry in entries:
         for feed in (entry.section, *entry.extra_sections):

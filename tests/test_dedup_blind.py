@@ -23,9 +23,10 @@ from reader import make_reader
 from feeds.cli import main
 from feeds.config import load_config
 from feeds.model import Entry, ReleaseKind
-from feeds.parsing.text import paragraph_key
-from feeds.refresh import RefreshReport, open_store, refresh
+from feeds.refresh import RefreshReport, refresh
 from feeds.serve import ServeSettings, make_server
+from feeds.text.keys import paragraph_key
+from tests.support.state import stored_entries, stored_entry
 
 DATA = Path(__file__).resolve().parent / "data" / "crawls_blind"
 EXPECTED: dict[str, Any] = yaml.safe_load((DATA / "expected.yaml").read_text(encoding="utf-8"))
@@ -80,19 +81,11 @@ def run(config: Path, now: dt.datetime = NOW) -> RefreshReport:
 
 
 def stored(config: Path) -> list[Entry]:
-    store = open_store(load_config(config))
-    try:
-        return store.entries(include_hidden=True)
-    finally:
-        store.close()
+    return stored_entries(config, include_hidden=True)
 
 
 def sighted(config: Path, entry_id: str) -> set[tuple[str, str]]:
-    store = open_store(load_config(config))
-    try:
-        entry = store.entry(entry_id)
-    finally:
-        store.close()
+    entry = stored_entry(config, entry_id)
     assert entry is not None
     return {
         (BY_NAME.get(Path(s.locator).name, Path(s.locator).name), s.kind.value)

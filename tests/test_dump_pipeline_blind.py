@@ -24,7 +24,7 @@ from bs4 import BeautifulSoup
 
 from feeds.cli import main
 from feeds.parsing.dump import derive_title
-from feeds.parsing.dump_rules import DumpRules
+from feeds.profile import default_profile
 
 DATA = Path(__file__).resolve().parent / "data" / "dumps_pipeline"
 EXPECTED: dict[str, dict[str, Any]] = yaml.safe_load(
@@ -246,4 +246,4 @@ def test_video_marker_dropped_and_broadcast_link_kept(run: Run) -> None:
     ],
 )
 def test_derived_teaser_title_passes_over_greetings(teaser: str, title: str) -> None:
-    assert derive_title(teaser, DumpRules.default()) == title
+    assert derive_title(teaser, default_profile().dump) == title

@@ -4,13 +4,11 @@ seen through ``feeds refresh`` against the loopback copy of the site."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from feeds.errors import FetchError, InputError
-from feeds.health import SourceHealth, assess
-from feeds.sources.base import SourceRun
+from feeds.health import RunFigures, assess
+from feeds.model import HealthStatus, SourceHealth
 from tests.support.livesite import (
     LISTING,
     page,
@@ -24,58 +22,72 @@ from tests.support.livesite import (
 from tests.support.site_server import SiteServer
 
 
-def ok(
-    items: int, date_share: float | None = 1.0, body_share: float | None = 1.0
-) -> dict[str, Any]:
-    return {"status": "ok", "items": items, "date_share": date_share, "body_share": body_share}
+def ok(items: int, date_share: float | None = 1.0, body_share: float | None = 1.0) -> SourceHealth:
+    return SourceHealth(HealthStatus.OK, items, date_share, body_share)
 
 
-def run(items: int, parsed: int = 0, with_date: int = 0, with_body: int = 0) -> SourceRun:
-    return SourceRun(items=items, parsed=parsed, with_date=with_date, with_body=with_body)
+def run(
+    items: int,
+    parsed: int = 0,
+    with_date: int = 0,
+    with_body: int = 0,
+    *,
+    problems: int = 0,
+    download_failed: bool = False,
+) -> RunFigures:
+    return RunFigures(items, parsed, with_date, with_body, problems, download_failed)
 
 
 # -- assess ----------------------------------------------------------------------------
 
 
 def test_first_run_is_ok_whatever_it_yields() -> None:
-    assert assess(run(0), []) == SourceHealth("ok", 0, None, None)
+    assert assess(run(0), []) == SourceHealth(HealthStatus.OK, 0, None, None)
 
 
 def test_nothing_after_a_healthy_history_is_drift() -> None:
     health = assess(run(0), [ok(5), ok(5)])
     assert health == SourceHealth(
-        "drift", 0, None, None, "yielded nothing (usually 5 items): has the site changed?"
+        HealthStatus.DRIFT,
+        0,
+        None,
+        None,
+        "yielded nothing (usually 5 items): has the site changed?",
     )
 
 
 def test_far_fewer_items_is_drift_and_a_small_dip_is_not() -> None:
     history = [ok(6), ok(4), ok(5)]
     assert assess(run(2), history).message == ("yielded 2 items (usually 5): has the site changed?")
-    assert assess(run(3), history).status == "ok"
+    assert assess(run(3), history).status is HealthStatus.OK
 
 
 def test_only_healthy_runs_set_the_usual_count() -> None:
-    history = [{"status": "drift", "items": 0}, {"status": "failed", "items": 0}, ok(8)]
+    history = [
+        SourceHealth(HealthStatus.DRIFT, 0),
+        SourceHealth(HealthStatus.FAILED, 0),
+        ok(8),
+    ]
     assert assess(run(3), history).message == ("yielded 3 items (usually 8): has the site changed?")
 
 
 def test_failed_download_is_a_failure_not_drift() -> None:
-    failed = run(0)
-    failed.problems.append(FetchError("http://127.0.0.1:9/news/", "connection failed"))
-    assert assess(failed, [ok(5)]) == SourceHealth("failed", 0, None, None, "1 problem(s)")
+    failed = run(0, problems=1, download_failed=True)
+    assert assess(failed, [ok(5)]) == SourceHealth(
+        HealthStatus.FAILED, 0, None, None, "1 problem(s)"
+    )
 
 
 def test_unreadable_article_does_not_hide_a_shrunken_listing() -> None:
     # Article errors do not lower the item count: a short listing is still drift.
-    shrunk = run(1, parsed=1, with_date=1, with_body=1)
-    shrunk.problems.append(InputError("http://127.0.0.1:9/news/a/", "no article found"))
-    assert assess(shrunk, [ok(5)]).status == "drift"
+    shrunk = run(1, parsed=1, with_date=1, with_body=1, problems=1)
+    assert assess(shrunk, [ok(5)]).status is HealthStatus.DRIFT
 
 
 def test_articles_losing_their_dates_is_drift() -> None:
     health = assess(run(5, parsed=4, with_date=1, with_body=4), [ok(5), ok(5)])
     assert health == SourceHealth(
-        "drift",
+        HealthStatus.DRIFT,
         5,
         0.25,
         1.0,
@@ -91,7 +103,7 @@ def test_articles_losing_their_bodies_is_drift() -> None:
 
 
 def test_shares_of_fewer_than_three_articles_are_not_judged() -> None:
-    assert assess(run(5, parsed=2, with_date=0, with_body=2), [ok(5)]).status == "ok"
+    assert assess(run(5, parsed=2, with_date=0, with_body=2), [ok(5)]).status is HealthStatus.OK
 
 
 # -- a redesign seen by a refresh ------------------------------------------------------

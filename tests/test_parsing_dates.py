@@ -16,9 +16,9 @@ from feeds.parsing.dates import (
     opening_date_phrase,
     resolve_year,
 )
-from feeds.parsing.dump_rules import DumpRules
+from feeds.profile import default_profile
 
-RULES = DumpRules.default()
+RULES = default_profile().dump
 
 
 @pytest.mark.parametrize(

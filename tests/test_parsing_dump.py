@@ -10,15 +10,16 @@ from typing import Any
 import pytest
 import yaml
 
-from feeds.errors import ConfigError, ParseError
+from feeds.errors import ParseError
 from feeds.model import DateOrigin, ParsedDocument, ReleaseKind
 from feeds.parsing.dump import derive_title, parse_dump, teaser_candidates
-from feeds.parsing.dump_rules import DumpRules
-from feeds.parsing.text import decode_document, paragraph_key
+from feeds.parsing.text import decode_document
+from feeds.profile import default_profile
+from feeds.text.keys import paragraph_key
 
 DATA = Path(__file__).parent / "data" / "dumps"
 SAMPLES = Path(__file__).parent.parent / "samples" / "dumps"
-RULES = DumpRules.default()
+RULES = default_profile().dump
 
 
 def _cases() -> list[tuple[Path, Path]]:
@@ -205,39 +206,6 @@ def test_default_rules_values() -> None:
     assert RULES.months["december"] == 12
     assert RULES.download_phrase == "Download document"
     assert any(p.fullmatch("Вернуться в раздел") for p in RULES.navigation)
-
-
-def test_rules_report_every_problem() -> None:
-    data = yaml.safe_load(
-        (Path(__file__).parent.parent / "feeds" / "profiles" / "csto" / "dump.yaml").read_text(
-            encoding="utf-8"
-        )
-    )
-    data["navigation"][2] = "back to ("
-    data["date_formats"] = [r"\d{2}\.\d{2}"]
-    data["max_title_length"] = "long"
-    del data["video_marker"]
-    data["colour"] = "blue"
-    with pytest.raises(ConfigError) as caught:
-        DumpRules.from_mapping(data, "sources.yaml: profile.dump")
-    problems = caught.value.problems
-    assert len(problems) == 5
-    assert "sources.yaml: profile.dump.colour: unknown key" in problems
-    assert any(
-        p.startswith("sources.yaml: profile.dump.navigation[2]: invalid regex: ") for p in problems
-    )
-    assert (
-        "sources.yaml: profile.dump.date_formats[0]: regex lacks the group(s) day, month, year"
-    ) in problems
-    assert "sources.yaml: profile.dump.max_title_length: expected an integer, got str" in problems
-    assert "sources.yaml: profile.dump.video_marker: missing" in problems
-
-
-def test_rules_where_without_key_path() -> None:
-    with pytest.raises(ConfigError) as caught:
-        DumpRules.from_mapping({"months": {13: ["Smarch"]}}, "dump.yaml")
-    assert "dump.yaml: months.13: month keys must be the numbers 1 to 12" in caught.value.problems
-    assert "dump.yaml: navigation: missing" in caught.value.problems
 
 
 def test_seed_teasers_counted_across_dumps_confirm_the_seed_000_title() -> None:

@@ -21,12 +21,13 @@ import yaml
 from feeds.errors import ParseError
 from feeds.model import DateOrigin, ParsedDocument, ReleaseKind
 from feeds.parsing.dump import parse_dump, teaser_candidates
-from feeds.parsing.dump_rules import DumpRules
-from feeds.parsing.text import decode_document, paragraph_key
+from feeds.parsing.text import decode_document
+from feeds.profile import default_profile
+from feeds.text.keys import paragraph_key
 
 DATA = Path(__file__).parent / "data" / "dumps_blind"
 AMBIGUOUS = DATA / "ambiguous"
-RULES = DumpRules.default()
+RULES = default_profile().dump
 SUFFIX = ".expected.yaml"
 
 

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from feeds.errors import ConfigError, ParseError
+from feeds.errors import ParseError
 from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
 from feeds.parsing.html import FALLBACK_WARNING, ListingItem, parse_article, parse_listing
-from feeds.parsing.html_rules import HtmlRules
+from feeds.profile import default_profile
 
 SITE = Path(__file__).parent / "data" / "site"
 INDEX: dict[str, list[dict[str, Any]]] = yaml.safe_load((SITE / "index.yaml").read_text("utf-8"))
-RULES = HtmlRules.default()
+RULES = default_profile().html
 EN = "https://en.odkb-csto.org"
 
 
@@ -341,44 +340,15 @@ def _profile() -> dict[str, Any]:
 
 
 def test_default_profile() -> None:
-    assert RULES.page_param == "PAGEN_1"
-    assert RULES.strip_params == ("bxajaxid", "clear_cache")
+    assert RULES.listing.page_param == "PAGEN_1"
+    assert RULES.urls.strip_params == ("bxajaxid", "clear_cache")
     assert dict(RULES.sections)["jscsto.odkb-csto.org/en/news/"] == "joint-staff"
-    assert RULES.find_date("On 16 February 2024, in Moscow") == dt.date(2024, 2, 16)
-    assert RULES.find_date("On May 16, 2024, the Secretariat") == dt.date(2024, 5, 16)
-    assert RULES.find_date("16 февраля 2024 г.") == dt.date(2024, 2, 16)
-    assert RULES.find_date("31.02.2024 and 15 May") is None
-    assert RULES.parse_date_value("2024-05-16T10:00:00+03:00") == dt.date(2024, 5, 16)
-
-
-def test_profile_problems_are_all_reported() -> None:
-    data = _profile()
-    data["listing"]["item"] = "div[["
-    data["listing"]["colour"] = "red"
-    del data["article"]["body"]
-    data["title_suffixes"] = ["(unclosed"]
-    data["dates"]["patterns"].append(r"(?P<day>\d+)")
-    data["dates"]["formats"].append("no directives")
-    data["dates"]["months"]["smarch"] = 13
-    data["sections"]["/news/"] = "Not A Label"
-    with pytest.raises(ConfigError) as caught:
-        HtmlRules.from_mapping(data, "html.yaml")
-    problems = caught.value.problems
-    assert len(problems) == 8
-    assert problems[0] == "html.yaml: listing.colour: unknown key"
-    assert problems[1] == "html.yaml: article.body: missing"
-    assert re.match(r"html\.yaml: listing\.item: bad CSS selector 'div\[\['", problems[2])
-    assert problems[3].startswith("html.yaml: title_suffixes[0]: bad regex '(unclosed'")
-    assert problems[4] == "html.yaml: dates.formats[4]: bad date format 'no directives'"
-    assert problems[5] == "html.yaml: dates.patterns[4]: regex lacks the groups month, year"
-    assert problems[6] == "html.yaml: dates.months.smarch: bad entry 13"
-    assert problems[7] == "html.yaml: sections./news/: bad entry 'Not A Label'"
-
-
-def test_profile_must_be_a_mapping() -> None:
-    with pytest.raises(ConfigError) as caught:
-        HtmlRules.from_mapping(["not", "a", "mapping"], "x.yaml")
-    assert caught.value.problems[0] == "x.yaml: <top>: missing or not a mapping"
+    dates = RULES.dates
+    assert dates.find("On 16 February 2024, in Moscow") == dt.date(2024, 2, 16)
+    assert dates.find("On May 16, 2024, the Secretariat") == dt.date(2024, 5, 16)
+    assert dates.find("16 февраля 2024 г.") == dt.date(2024, 2, 16)
+    assert dates.find("31.02.2024 and 15 May") is None
+    assert dates.parse_value("2024-05-16T10:00:00+03:00") == dt.date(2024, 5, 16)
 
 
 def test_generic_article_with_heading_and_date_inside_the_text_block() -> None:
@@ -433,7 +403,9 @@ def test_generic_subtitle_is_the_opening_heading_of_the_text() -> None:
 def test_signature_and_contacts_leave_the_body() -> None:
     page = (Path(__file__).parent / "data" / "html" / "article-signature.html").read_text("utf-8")
     document = parse_article(
-        page, url="https://en.odkb-csto.org/news/news_odkb/konsultatsii/", rules=HtmlRules.default()
+        page,
+        url="https://en.odkb-csto.org/news/news_odkb/konsultatsii/",
+        rules=default_profile().html,
     )
     article = document.article
     assert article is not None

@@ -14,10 +14,9 @@ import pytest
 
 from feeds.errors import ParseError
 from feeds.parsing.dump import parse_dump, teaser_candidates
-from feeds.parsing.dump_rules import DumpRules
 from feeds.parsing.html import parse_article, parse_listing
-from feeds.parsing.html_rules import HtmlRules
 from feeds.parsing.text import decode_document
+from feeds.profile import default_profile
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = Path(__file__).parent.parent / "samples" / "dumps"
@@ -68,7 +67,7 @@ def _mutate(text: str, rng: random.Random) -> str:
 @pytest.mark.parametrize("seed", range(4))
 def test_dump_parser_parses_or_reports(seed: int) -> None:
     rng = random.Random(seed)
-    rules = DumpRules.default()
+    rules = default_profile().dump
     dumps = _dumps()
     parsed = 0
     for _ in range(400):
@@ -87,7 +86,7 @@ def test_dump_parser_parses_or_reports(seed: int) -> None:
 
 def test_html_parsers_parse_or_report() -> None:
     rng = random.Random(7)
-    rules = HtmlRules.default()
+    rules = default_profile().html
     pages = [p.read_bytes().decode("utf-8", "replace") for p in sorted(DATA.rglob("*.html"))]
     url = "https://en.odkb-csto.org/news/news_odkb/some-article/"
     for _ in range(300):

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from feeds.errors import InputError
-from feeds.parsing.language import cyrillic_share, detect_language
-from feeds.parsing.text import collapse, decode_document, normalise_lines, paragraph_key
+from feeds.parsing.text import decode_document
 
 DUMPS = Path(__file__).parent / "data" / "dumps"
 RUSSIAN = "Генеральный секретарь ОДКБ провёл встречу с послом."
@@ -74,33 +73,3 @@ def test_binary_files() -> None:
     noise = bytes(range(1, 9)) * 20
     with pytest.raises(InputError, match=r"^n\.bin: binary file \(160 control bytes in 160\)$"):
         decode_document(noise, locator="n.bin")
-
-
-def test_normalise_lines() -> None:
-    text = (
-        "\ufeffTitle\u00a0\r\n\r\n   Body\u200b text\u00a0 \rNext\u2003line\n\u00a0 \u00a0 \n\tEnd"
-    )
-    assert normalise_lines(text) == ["Title", "", "Body text", "Next line", "", "End"]
-
-
-def test_normalise_keeps_inner_spacing_and_blank_lines() -> None:
-    assert normalise_lines("The  CSTO\n\n\nBody") == ["The  CSTO", "", "", "Body"]
-
-
-def test_collapse() -> None:
-    assert collapse("  The  CSTO\u00a0 Council\n met ") == "The CSTO Council met"
-
-
-def test_paragraph_key_ignores_case_quotes_dashes_and_punctuation() -> None:
-    a = "On 7 February, the CSTO – “Collective Security” – met. "
-    b = 'on 7 february the  CSTO - "Collective Security" - met'
-    assert paragraph_key(a) == paragraph_key(b) == "on 7 february the csto collective security met"
-    assert paragraph_key("Another text.") != paragraph_key(a)
-
-
-def test_language_detection() -> None:
-    assert detect_language(RUSSIAN) == "ru"
-    assert detect_language("The CSTO Secretary General met the Ambassador.") == "en"
-    assert detect_language("12.05.2024 — 17:00") is None
-    assert cyrillic_share("ОДКБ CSTO") == 0.5
-    assert detect_language("Заседание Совета министров иностранных дел ОДКБ (CSTO)") == "ru"

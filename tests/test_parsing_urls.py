@@ -4,16 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.parsing.html_rules import HtmlRules
-from feeds.parsing.urls import (
-    absolutize,
-    canonical_url,
-    language_for_url,
-    query_value,
-    section_for_url,
-)
+from feeds.parsing.urls import canonical_url, language_for_url, section_for_url
+from feeds.profile import default_profile
+from feeds.text.urls import absolutize, query_value
 
-RULES = HtmlRules.default()
+RULES = default_profile().html
 NEWS = "https://en.odkb-csto.org/news/news_odkb/"
 
 

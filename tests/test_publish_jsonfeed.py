@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from feeds.errors import PublishError
 from feeds.model import Asset, DateOrigin, Entry, Release, ReleaseKind, Section, Site
 from feeds.publish.jsonfeed import render_json_feed
+from feeds.publish.membership import newest_first
 
 DATA = Path(__file__).parent / "data" / "publish"
 MSK = ZoneInfo("Europe/Moscow")
@@ -23,6 +25,12 @@ SITE = Site(
     public_url="https://feeds.example.org/csto/",
 )
 NEWS = Section(id="news", title="CSTO news", description="Meetings, councils and exercises.")
+
+
+def json_feed(section: Section, given: list[Entry], *, size: int = 50, **kwargs: Any) -> bytes:
+    """The document of a feed whose head is the newest ``size`` visible entries given."""
+    head = newest_first(e for e in given if not e.hidden)[:size]
+    return render_json_feed(section, head, site=SITE, **kwargs)
 
 
 def council() -> Entry:
@@ -101,16 +109,16 @@ def entries() -> list[Entry]:
 
 
 def test_json_feed_matches_the_expected_file() -> None:
-    first = render_json_feed(NEWS, entries(), site=SITE, feed_size=50)
+    first = json_feed(NEWS, entries(), size=50)
     assert first == (DATA / "news-feed.json").read_bytes()
-    assert first == render_json_feed(NEWS, entries(), site=SITE, feed_size=50)
+    assert first == json_feed(NEWS, entries(), size=50)
     assert first.endswith(b"}\n")
     # Non-ASCII text is written as UTF-8, not as \u escapes.
     assert "Встреча в Бишкеке".encode() in first
 
 
 def test_json_feed_top_level() -> None:
-    feed = json.loads(render_json_feed(NEWS, entries(), site=SITE, feed_size=50))
+    feed = json.loads(json_feed(NEWS, entries(), size=50))
     assert list(feed) == [
         "version",
         "title",
@@ -128,7 +136,7 @@ def test_json_feed_top_level() -> None:
 
 
 def test_json_feed_items_newest_first_with_exact_values() -> None:
-    raw = render_json_feed(NEWS, entries(), site=SITE, feed_size=50)
+    raw = json_feed(NEWS, entries(), size=50)
     items = json.loads(raw)["items"]
     assert [i["id"] for i in items] == [
         "tag:feeds,2025-06-02:release/9a0b",
@@ -175,7 +183,7 @@ def test_json_feed_items_newest_first_with_exact_values() -> None:
 
 
 def test_json_round_trip() -> None:
-    raw = render_json_feed(NEWS, entries(), site=SITE, feed_size=50)
+    raw = json_feed(NEWS, entries(), size=50)
     feed = json.loads(raw)
     again = json.dumps(feed, ensure_ascii=False, indent=2) + "\n"
     assert again.encode("utf-8") == raw
@@ -183,16 +191,16 @@ def test_json_round_trip() -> None:
 
 def test_feed_size_and_hidden_entries() -> None:
     hidden = replace(session(), hidden=True)
-    raw = render_json_feed(NEWS, [council(), hidden, undated_russian()], site=SITE, feed_size=1)
+    raw = json_feed(NEWS, [council(), hidden, undated_russian()], size=1)
     items = json.loads(raw)["items"]
     assert [i["id"] for i in items] == ["tag:feeds,2025-06-02:release/9a0b"]
-    empty = json.loads(render_json_feed(NEWS, [], site=SITE, feed_size=50))
+    empty = json.loads(json_feed(NEWS, [], size=50))
     assert empty["items"] == []
 
 
 def test_section_without_description_has_no_description_key() -> None:
     section = Section(id="all", title="All releases")
-    feed = json.loads(render_json_feed(section, entries(), site=SITE, feed_size=50))
+    feed = json.loads(json_feed(section, entries(), size=50))
     assert "description" not in feed
     assert feed["feed_url"] == "https://feeds.example.org/csto/all/feed.json"
     assert {tuple(i["tags"]) for i in feed["items"]} == {("All releases",)}
@@ -201,7 +209,7 @@ def test_section_without_description_has_no_description_key() -> None:
 def test_naive_datetime_is_refused() -> None:
     naive = replace(council(), updated=dt.datetime(2024, 5, 20, 9, 0))
     with pytest.raises(PublishError) as caught:
-        render_json_feed(NEWS, [naive], site=SITE, feed_size=50)
+        json_feed(NEWS, [naive], size=50)
     assert str(caught.value) == (
         "https://feeds.example.org/csto/news/feed.json: "
         "entry tag:feeds,2024-05-20:release/1a2b has a date without a time zone"
@@ -210,13 +218,5 @@ def test_naive_datetime_is_refused() -> None:
 
 def test_items_of_a_mixed_feed_are_tagged_with_their_own_section() -> None:
     all_section = Section(id="all", title="All releases")
-    feed = json.loads(
-        render_json_feed(
-            all_section,
-            entries(),
-            site=SITE,
-            feed_size=50,
-            section_titles={"news": "CSTO news"},
-        )
-    )
+    feed = json.loads(json_feed(all_section, entries(), section_titles={"news": "CSTO news"}))
     assert [i["tags"] for i in feed["items"]] == [["CSTO news"]] * 3

@@ -18,7 +18,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from feeds.config import load_config
-from feeds.refresh import open_store, refresh
+from feeds.refresh import refresh
 from tests.feedcheck import check_document
 from tests.support.browser import (
     browser_fixture,  # noqa: F401  (the `browser` fixture)
@@ -26,6 +26,7 @@ from tests.support.browser import (
     serving,
     watch_problems,
 )
+from tests.support.state import stored_entries
 
 CLOCK = dt.datetime(2025, 1, 15, 9, 30, tzinfo=dt.UTC)
 MEDIA_TYPES = {
@@ -65,11 +66,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     config = load_config(root / "sources.yaml")
     report = refresh(config, now=lambda: CLOCK)
     assert report.problems == []
-    store = open_store(config)
-    try:
-        titles = {e.page_path: e.release.title for e in store.entries()}
-    finally:
-        store.close()
+    titles = {e.page_path: e.release.title for e in stored_entries(config)}
     with serving(output, port):
         yield Served(public_url, output, titles)
 

@@ -19,6 +19,7 @@ from feeds.publish.content import (
     entry_summary_text,
     section_feed_urls,
 )
+from feeds.publish.membership import members, newest_first
 from feeds.publish.opml import render_opml
 from feeds.publish.pages import render_index, render_release_page, render_section_page
 
@@ -405,7 +406,7 @@ def test_release_pages_link_absolutely_and_announce_their_feeds(make: Callable[[
 def test_section_page_lists_latest_visible_entries_newest_first() -> None:
     hidden = replace(russian(), id="tag:feeds,2024-05-20:release/hidden", hidden=True)
     entries = [council(), undated(), brief(), hidden, session(), russian()]
-    page = parse(render_section_page(ALL, entries, site=SITE, limit=4))
+    page = parse(render_section_page(ALL, members("all", entries)[:4], site=SITE))
     assert page.texts["h3"] == [
         "Генеральный секретарь ОДКБ провёл встречу с директором РАТС ШОС",
         "The CSTO Secretary General took part in the meeting of the Council of the PA",
@@ -449,7 +450,7 @@ def test_index_lists_every_section_and_feed() -> None:
     entries = all_entries()
     news = [e for e in entries if e.section == "news"]
     staff = [e for e in entries if e.section == "joint-staff"]
-    sections = [(ALL, entries), (NEWS, news), (STAFF, staff)]
+    sections = [(ALL, newest_first(entries)), (NEWS, newest_first(news)), (STAFF, staff)]
     raw = render_index(sections, site=SITE, per_section=2)
     assert raw == render_index(sections, site=SITE, per_section=2)
     page = parse(raw)

@@ -19,8 +19,9 @@ from reader import Reader, UpdatedFeed, make_reader
 
 from feeds.config import load_config
 from feeds.model import Entry
-from feeds.refresh import open_store, refresh
+from feeds.refresh import refresh
 from feeds.serve import ServeSettings, make_server
+from tests.support.state import stored_entries
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((REPO / "samples" / "dumps").glob("*.txt"))
@@ -68,11 +69,7 @@ def run_refresh(config: Path) -> None:
 
 
 def stored(config: Path) -> dict[str, Entry]:
-    store = open_store(load_config(config))
-    try:
-        return {e.id: e for e in store.entries()}
-    finally:
-        store.close()
+    return {e.id: e for e in stored_entries(config)}
 
 
 def update(client: Reader) -> dict[str, UpdatedFeed | None]:

@@ -14,8 +14,9 @@ from feeds.cli import main
 from feeds.config import load_config
 from feeds.lock import exclusive
 from feeds.model import Entry
-from feeds.refresh import RefreshReport, open_store, refresh
+from feeds.refresh import RefreshReport, refresh
 from tests.conftest import BASE_CONFIG
+from tests.support.state import stored_entries
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = sorted((REPO / "samples" / "dumps").glob("*.txt"))
@@ -47,11 +48,7 @@ def run_refresh(config: Path, now: dt.datetime = NOW) -> RefreshReport:
 
 
 def stored(config: Path, *, include_hidden: bool = False) -> list[Entry]:
-    store = open_store(load_config(config))
-    try:
-        return store.entries(include_hidden=include_hidden)
-    finally:
-        store.close()
+    return stored_entries(config, include_hidden=include_hidden)
 
 
 def output_files(config: Path) -> dict[str, tuple[bytes, int]]:

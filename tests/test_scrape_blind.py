@@ -19,9 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from feeds.errors import ConfigError
 from feeds.parsing.html import parse_article, parse_listing
-from feeds.parsing.html_rules import HtmlRules
+from feeds.profile import default_profile
 from tests.support.livesite import html_source, read_feed, refresh, write_config
 from tests.support.site_server import SiteServer
 
@@ -133,7 +132,7 @@ def test_summaries_are_the_first_paragraph_of_text(scraped: Scraped) -> None:
 
 # --- the general rules behind the sites above, on pages small enough to read ---
 
-RULES = HtmlRules.default()
+RULES = default_profile().html
 BASE = "http://127.0.0.1:8000/news/news_odkb/"
 
 
@@ -180,15 +179,3 @@ def test_a_utc_timestamp_is_dated_in_the_site_zone() -> None:
     article = parse_article(page, url=BASE + "late/", rules=RULES).article
     assert article is not None
     assert article.date == dt.date(2025, 1, 18)
-
-
-def test_the_profile_rejects_an_unknown_zone() -> None:
-    data = yaml.safe_load(
-        (Path(__file__).resolve().parent.parent / "feeds/profiles/csto/html.yaml").read_text(
-            "utf-8"
-        )
-    )
-    data["dates"]["zone"] = "Mars/Olympus"
-    with pytest.raises(ConfigError) as caught:
-        HtmlRules.from_mapping(data, "html.yaml")
-    assert caught.value.problems == ["html.yaml: dates.zone: unknown time zone 'Mars/Olympus'"]

@@ -138,9 +138,7 @@ def test_unchanged_feed_after_a_failed_run_is_healthy(
 
     site.add(FEED, b"down for maintenance", status=503)
     assert refresh(config) == 1
-    assert capsys.readouterr().err == (
-        f"{site.url(FEED)}: HTTP 503 after 3 attempts\n"
-    )
+    assert capsys.readouterr().err == (f"{site.url(FEED)}: HTTP 503 after 3 attempts\n")
     assert status(config)["sources"]["partner"]["status"] == "failed"
 
     # Back with the same bytes: a 304, which is a healthy run of two items, not drift.

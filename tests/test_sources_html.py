@@ -13,7 +13,6 @@ import pytest
 
 from feeds.config import load_config
 from feeds.model import Asset, DateOrigin, Entry
-from feeds.refresh import open_store
 from feeds.refresh import refresh as run_refresh
 from tests.support.livesite import (
     LISTING,
@@ -29,6 +28,7 @@ from tests.support.livesite import (
     write_config,
 )
 from tests.support.site_server import Request, SiteServer
+from tests.support.state import stored_entries, stored_entry
 
 NEWS = LISTING
 AMBASSADOR = NEWS + "generalnyy-sekretar-odkb-vstretilsya-s-poslom-armenii/"
@@ -72,12 +72,8 @@ def paths(server: SiteServer) -> list[str]:
 
 def stored(config: Path) -> dict[str, Entry]:
     """Stored entries by canonical URL (or title when there is none)."""
-    store = open_store(load_config(config))
-    try:
-        found = (store.entry(e.id) for e in store.entries(include_hidden=True))
-        return {e.release.url or e.release.title: e for e in found if e is not None}
-    finally:
-        store.close()
+    found = (stored_entry(config, e.id) for e in stored_entries(config, include_hidden=True))
+    return {e.release.url or e.release.title: e for e in found if e is not None}
 
 
 def etag(body: bytes) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from dataclasses import dataclass
 
-from feeds.parsing.dump_rules import DumpRules
+from feeds.profile.dump import DumpRules
 
 
 class HeaderKind(enum.StrEnum):

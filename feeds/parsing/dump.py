@@ -30,9 +30,9 @@ from feeds.parsing.dates import (
     opening_date_phrase,
     resolve_year,
 )
-from feeds.parsing.dump_rules import DumpRules
 from feeds.parsing.language import detect_language
-from feeds.parsing.text import collapse, normalise_lines, paragraph_key
+from feeds.profile.dump import DumpRules
+from feeds.text.keys import collapse, normalise_lines, paragraph_key
 
 _URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
 _URL_TAIL = ".,;:!?)]"

@@ -25,21 +25,11 @@ from bs4.element import Comment, NavigableString
 
 from feeds.errors import ParseError
 from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
-from feeds.parsing.html_rules import HtmlRules
-from feeds.parsing.sanitize import (
-    html_links,
-    html_paragraphs,
-    sanitize_html,
-    strip_xml_invalid,
-    tag_paragraphs,
-)
-from feeds.parsing.urls import (
-    absolutize,
-    canonical_url,
-    language_for_url,
-    query_value,
-    section_for_url,
-)
+from feeds.parsing.urls import canonical_url, language_for_url, section_for_url
+from feeds.profile.html import HtmlRules
+from feeds.text.clean import clean_text
+from feeds.text.html import html_links, html_paragraphs, sanitize_html, tag_paragraphs
+from feeds.text.urls import absolutize, query_value
 
 FALLBACK_WARNING = "profile selectors matched nothing; generic extractor used"
 BODY_FALLBACK_WARNING = "profile body selector matched nothing; generic body used"
@@ -91,12 +81,12 @@ class ListingPage:
 
 
 def _collapse(text: str) -> str:
-    return " ".join(strip_xml_invalid(text).split())
+    return " ".join(clean_text(text).split())
 
 
 def _text(element: Tag) -> str:
     """Text of an element on one line; inline markup does not split words."""
-    return strip_xml_invalid(" ".join(tag_paragraphs(element)))
+    return clean_text(" ".join(tag_paragraphs(element)))
 
 
 def _soup(html: str) -> BeautifulSoup:
@@ -126,16 +116,16 @@ def _element_date(element: Tag, rules: HtmlRules) -> dt.date | None:
     The visible date comes first: it is in the site's calendar, while the attribute
     is often a UTC timestamp that falls on the day before.
     """
-    found = rules.parse_date_value(_text(element))
+    found = rules.dates.parse_value(_text(element))
     if found is not None:
         return found
     value = element.get("datetime")
-    return rules.parse_date_value(value) if isinstance(value, str) else None
+    return rules.dates.parse_value(value) if isinstance(value, str) else None
 
 
 def _date_only(text: str, rules: HtmlRules) -> dt.date | None:
     """The date of a text that is nothing but a date (and maybe a time of day)."""
-    phrase = rules.date_phrase(text)
+    phrase = rules.dates.phrase(text)
     if phrase is None:
         return None
     found, start, end = phrase
@@ -171,14 +161,14 @@ def _unique_items(items: Iterable[ListingItem]) -> Iterator[ListingItem]:
 
 def _profile_items(soup: BeautifulSoup, url: str, rules: HtmlRules) -> list[ListingItem]:
     items: list[ListingItem] = []
-    for node in soup.select(rules.listing_item):
-        link = node.select_one(rules.listing_link)
+    for node in soup.select(rules.listing.item):
+        link = node.select_one(rules.listing.link)
         href = link.get("href") if link else None
-        title_el = _first(node, rules.listing_title)
+        title_el = _first(node, rules.listing.title)
         if not isinstance(href, str) or title_el is None:
             continue
-        date_el = node.select_one(rules.listing_date)
-        preview = node.select_one(rules.listing_preview)
+        date_el = node.select_one(rules.listing.date)
+        preview = node.select_one(rules.listing.preview)
         items.append(
             ListingItem(
                 url=absolutize(href, url),
@@ -205,7 +195,7 @@ def _candidate_links(soup: BeautifulSoup, url: str, rules: HtmlRules) -> dict[st
             parts.netloc.lower() != here.netloc.lower()
             or not parts.path.startswith(prefix)
             or parts.path == prefix
-            or query_value(target, rules.page_param) is not None
+            or query_value(target, rules.listing.page_param) is not None
         ):
             continue
         groups.setdefault(target, []).append(link)
@@ -307,20 +297,20 @@ def _box_date(box: Tag, title: str, rules: HtmlRules) -> dt.date | None:
         if found is not None:
             return found
     # The title may itself hold a date phrase; only the text beside it counts.
-    return rules.find_date(_text(box).replace(title, " "))
+    return rules.dates.find(_text(box).replace(title, " "))
 
 
 def _box_lead(box: Tag, title: str, rules: HtmlRules) -> str:
     for paragraph in box.find_all(["p", "div"]):
         text = _text(paragraph)
-        if len(text) >= _MIN_TEXT and title not in text and rules.find_date(text) is None:
+        if len(text) >= _MIN_TEXT and title not in text and rules.dates.find(text) is None:
             return text
     return ""
 
 
 def _next_page(soup: BeautifulSoup, url: str, rules: HtmlRules) -> str | None:
     """The link to page N+1 of this listing, whatever the pager looks like."""
-    current = query_value(url, rules.page_param)
+    current = query_value(url, rules.listing.page_param)
     wanted = str(int(current) + 1) if current and current.isdigit() else "2"
     path = urlsplit(url).path
     for link in soup.find_all("a", href=True):
@@ -328,7 +318,10 @@ def _next_page(soup: BeautifulSoup, url: str, rules: HtmlRules) -> str | None:
         if not isinstance(href, str):
             continue
         target = absolutize(href, url)
-        if urlsplit(target).path == path and query_value(target, rules.page_param) == wanted:
+        if (
+            urlsplit(target).path == path
+            and query_value(target, rules.listing.page_param) == wanted
+        ):
             return target
     return None
 
@@ -372,25 +365,25 @@ def _drop_phrases(soup: Tag, phrases: tuple[str, ...]) -> None:
 
 
 def _profile_article(soup: BeautifulSoup, rules: HtmlRules, warnings: list[str]) -> _Parts | None:
-    title_el = _first(soup, rules.article_title)
+    title_el = _first(soup, rules.article.title)
     if title_el is None:
         return None
-    date_el = soup.select_one(rules.article_date)
+    date_el = soup.select_one(rules.article.date)
     date = _element_date(date_el, rules) if date_el else None
     date_line: Tag | None = None
     if date is None:
         # The profile found the title but not the date: look where a date line sits.
         date, date_line = _date_near(title_el, rules)
         date = date or _meta_date(soup, rules)
-    subtitle_el = soup.select_one(rules.article_subtitle)
-    body = soup.select_one(rules.article_body)
+    subtitle_el = soup.select_one(rules.article.subtitle)
+    body = soup.select_one(rules.article.body)
     if body is None:
         warnings.append(BODY_FALLBACK_WARNING)
         body = _main_block(soup)
     if date_line is not None and body is not None and date_line in body.descendants:
         date_line.decompose()
     scope: Tag = soup
-    images_selector = rules.article_images
+    images_selector = rules.article.images
     if not soup.select(images_selector):
         scope, images_selector = _article_region(title_el.parent, body) or soup, "img"
     return _Parts(
@@ -575,7 +568,7 @@ def _first_time(soup: BeautifulSoup, rules: HtmlRules) -> dt.date | None:
 def _meta_date(soup: BeautifulSoup, rules: HtmlRules) -> dt.date | None:
     meta = soup.find("meta", attrs={"property": "article:published_time"})
     content = meta.get("content") if isinstance(meta, Tag) else None
-    return rules.parse_date_value(content) if isinstance(content, str) else None
+    return rules.dates.parse_value(content) if isinstance(content, str) else None
 
 
 def _main_block(soup: BeautifulSoup) -> Tag | None:
@@ -717,7 +710,7 @@ def _attachments(soup: BeautifulSoup, url: str, rules: HtmlRules) -> tuple[Asset
         if checked or extension in rules.attachment_extensions or _text(link).casefold() in phrases:
             found[target] = Asset(name=_file_name(target), url=target)
 
-    for link in soup.select(rules.article_attachments):
+    for link in soup.select(rules.article.attachments):
         add(link, checked=True)
     for link in soup.find_all("a", href=True):
         if not _in_chrome(link):

@@ -19,14 +19,11 @@ from bs4 import BeautifulSoup, Tag
 
 from feeds.errors import InputError
 from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
-from feeds.parsing.html_rules import HtmlRules
-from feeds.parsing.sanitize import (
-    html_links,
-    html_paragraphs,
-    sanitize_html,
-    strip_xml_invalid,
-)
-from feeds.parsing.urls import absolutize, canonical_url, section_for_url
+from feeds.parsing.urls import canonical_url, section_for_url
+from feeds.profile.html import HtmlRules
+from feeds.text.clean import clean_text
+from feeds.text.html import html_links, html_paragraphs, sanitize_html
+from feeds.text.urls import absolutize
 
 _IMAGE_TYPES = ("image/",)
 
@@ -40,7 +37,10 @@ def parse_feed(
     rules: HtmlRules | None = None,
 ) -> ParsedDocument:
     """Every usable item of an RSS or Atom document, as FULL releases."""
-    rules = rules or HtmlRules.default()
+    if rules is None:
+        from feeds.profile import default_profile
+
+        rules = default_profile().html
     headers = {"content-location": base_url} if base_url else {}
     parsed: Any = feedparser.parse(data, response_headers=headers, sanitize_html=False)
     entries: list[Any] = list(parsed.get("entries", []))
@@ -68,7 +68,7 @@ def _first_line(reason: object) -> str:
 
 
 def _text(value: object) -> str:
-    return " ".join(strip_xml_invalid(value).split()) if isinstance(value, str) else ""
+    return " ".join(clean_text(value).split()) if isinstance(value, str) else ""
 
 
 def _release(
@@ -84,7 +84,7 @@ def _release(
     body_source = _body(entry)
     body_html = sanitize_html(body_source, base_url=link)
     paragraphs = html_paragraphs(body_html)
-    on_site = (urlsplit(link).hostname or "").lower() in rules.hosts
+    on_site = (urlsplit(link).hostname or "").lower() in rules.urls.hosts
     return Release(
         kind=ReleaseKind.FULL,
         title=title,

@@ -1,46 +1,27 @@
-"""URLs of the site: canonical form, resolution, section and language.
-
-Canonical URLs are ids for dedupe, so they are built by editing the URL text,
-never by re-encoding it: slugs with ``%20``, a trailing ``-`` or no final slash
-stay exactly as the site wrote them.
-"""
+"""URLs of the site as its profile describes them: canonical form, section, language."""
 
 from __future__ import annotations
 
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-from feeds.parsing.html_rules import HtmlRules
-
-
-def absolutize(ref: str, base: str) -> str:
-    """Resolve ``ref`` (as written in a page) against the page URL ``base``."""
-    return urljoin(base, ref.strip())
+from feeds.profile.html import HtmlRules
+from feeds.text import urls
 
 
 def canonical_url(url: str, rules: HtmlRules, *, listing: bool = False) -> str:
-    """The canonical form of a URL of the site.
-
-    On the site's hosts: https, lower-case host, no fragment, no parameters that
-    only select a copy (``bxajaxid``, ``clear_cache``); page parameters are kept
-    for listings only.  Other hosts (a mirror, a loopback test server) keep their
-    scheme, since https may not exist there.
-    """
-    parts = urlsplit(url.strip())
-    host = (parts.hostname or "").lower()
-    netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
-    on_site = host in rules.hosts
-    scheme = "https" if on_site else parts.scheme.lower()
-    if on_site and parts.port in (80, 443):
-        netloc = host
-    dropped = set(rules.strip_params)
+    """The canonical form of a URL of the site (see :func:`feeds.text.urls.canonical_url`):
+    copy-selecting parameters (``bxajaxid``, ``clear_cache``) dropped; page parameters
+    kept for listings only."""
+    dropped = set(rules.urls.strip_params)
     if not listing:
-        dropped.update(rules.listing_params)
-    kept = [pair for pair in parts.query.split("&") if pair and _param_name(pair) not in dropped]
-    return urlunsplit((scheme, netloc, parts.path or "/", "&".join(kept), ""))
+        dropped.update(rules.urls.listing_params)
+    return urls.canonical_url(url, site_hosts=rules.urls.hosts, dropped_params=dropped)
 
 
-def _param_name(pair: str) -> str:
-    return pair.partition("=")[0]
+def fetch_url(url: str, rules: HtmlRules) -> str:
+    """The URL to fetch for a listing link: without the parameters that select a partial
+    copy (``bxajaxid`` answers an AJAX fragment, not the article)."""
+    return urls.without_params(url, rules.urls.strip_params)
 
 
 def _matches(url: str, prefixes: tuple[tuple[str, str], ...]) -> str | None:
@@ -68,12 +49,3 @@ def section_for_url(url: str, rules: HtmlRules) -> str | None:
 def language_for_url(url: str, rules: HtmlRules) -> str | None:
     """The language the site serves at this URL, when the profile knows it."""
     return _matches(url, rules.languages)
-
-
-def query_value(url: str, name: str) -> str | None:
-    """The raw value of query parameter ``name``, or None."""
-    for pair in urlsplit(url).query.split("&"):
-        key, sep, value = pair.partition("=")
-        if key == name and sep:
-            return value
-    return None

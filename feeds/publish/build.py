@@ -8,7 +8,7 @@ bytes changed, and keeps the previously published file of any document that fail
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,6 +16,7 @@ from pathlib import Path
 from feeds.errors import PublishError
 from feeds.model import Entry, Section, Site
 from feeds.publish.jsonfeed import render_json_feed
+from feeds.publish.membership import FeedView, feed_view
 from feeds.publish.opml import render_opml
 from feeds.publish.pages import render_index, render_release_page, render_section_page
 from feeds.publish.syndication import FeedDocument, render_atom, render_rss
@@ -36,7 +37,7 @@ class PublishInput:
     sections: Sequence[Section]
     entries: Sequence[Entry]
     #: feed id -> {entry id: archive sequence number}
-    archives: Mapping[str, Mapping[str, int]]
+    archives: Mapping[str, dict[str, int]]
     feed_size: int
     hub: str | None = None
     status: Mapping[str, object] | None = None
@@ -51,13 +52,6 @@ class PublishReport:
 
 def all_sections(sections: Sequence[Section]) -> list[Section]:
     return [ALL_SECTION, *sections]
-
-
-def members(feed: str, entries: Iterable[Entry]) -> list[Entry]:
-    """Entries of a feed, newest first (``entries`` comes sorted that way)."""
-    if feed == ALL:
-        return list(entries)
-    return [e for e in entries if e.section == feed or feed in e.extra_sections]
 
 
 def render_output(
@@ -80,13 +74,9 @@ def render_output(
             failures.append(PublishError(f"{where}: not published: {type(exc).__name__}: {exc}"))
 
     for section in sections:
-        feed_entries = members(section.id, data.entries)
-        archived = data.archives.get(section.id, {})
-        head = [e for e in feed_entries if e.id not in archived][: data.feed_size]
-        heads.append((section, head))
-        attempt(
-            f"{section.id}/", partial(_section_files, data, section, head, feed_entries, archived)
-        )
+        view = feed_view(section, data.entries, data.archives.get(section.id, {}), data.feed_size)
+        heads.append((section, view.head))
+        attempt(f"{section.id}/", partial(_section_files, data, view))
     for entry in data.entries:
         section = by_id.get(entry.section, ALL_SECTION)
         attempt(entry.page_path, partial(_release_file, entry, site, section))
@@ -98,16 +88,10 @@ def render_output(
     return files
 
 
-def _section_files(
-    data: PublishInput,
-    section: Section,
-    head: list[Entry],
-    feed_entries: list[Entry],
-    archived: Mapping[str, int],
-) -> dict[str, bytes]:
-    files = _feed_files(data, section, head, feed_entries, archived)
-    files[f"{section.id}/index.html"] = render_section_page(
-        section, head, site=data.site, limit=data.feed_size
+def _section_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
+    files = _feed_files(data, view)
+    files[f"{view.section.id}/index.html"] = render_section_page(
+        view.section, view.head, site=data.site
     )
     return files
 
@@ -116,32 +100,18 @@ def _release_file(entry: Entry, site: Site, section: Section) -> dict[str, bytes
     return {entry.page_path: render_release_page(entry, site=site, section=section)}
 
 
-def _feed_files(
-    data: PublishInput,
-    section: Section,
-    head: list[Entry],
-    feed_entries: list[Entry],
-    archived: Mapping[str, int],
-) -> dict[str, bytes]:
-    site = data.site
+def _feed_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
+    site, section = data.site, view.section
     base = f"{site.public_url}{section.id}/"
     files: dict[str, bytes] = {}
     titles = {s.id: s.title for s in data.sections}
-    page_size = data.feed_size
-    # Page n holds archive sequence numbers (n-1)*size+1 .. n*size, so a page keeps its
-    # number and its entries for good (a hidden entry only leaves a gap).
-    grouped: dict[int, list[Entry]] = {}
-    for entry in feed_entries:
-        if entry.id in archived:
-            grouped.setdefault((archived[entry.id] - 1) // page_size + 1, []).append(entry)
-    numbers = sorted(grouped)
-    pages = [grouped[n] for n in numbers]
+    numbers = list(view.pages)
     last = numbers[-1] if numbers else None
-    for index, (number, page) in enumerate(zip(numbers, pages, strict=True)):
+    for index, number in enumerate(numbers):
         url = f"{base}archive/{number}.xml"
         doc = FeedDocument(
             section=section,
-            entries=sorted(page, key=lambda e: (e.published, e.id), reverse=True),
+            entries=view.pages[number],
             self_url=url,
             html_url=f"{base}index.html",
             current_url=f"{base}atom.xml",
@@ -155,7 +125,7 @@ def _feed_files(
         files[f"{section.id}/archive/{number}.xml"] = render_atom(site, doc)
     head_doc = FeedDocument(
         section=section,
-        entries=head,
+        entries=view.head,
         self_url=f"{base}atom.xml",
         html_url=f"{base}index.html",
         prev_archive=f"{base}archive/{last}.xml" if last else None,
@@ -165,7 +135,7 @@ def _feed_files(
     files[f"{section.id}/atom.xml"] = render_atom(site, head_doc)
     rss_doc = FeedDocument(
         section=section,
-        entries=head,
+        entries=view.head,
         self_url=f"{base}rss.xml",
         html_url=f"{base}index.html",
         hub=data.hub,
@@ -173,7 +143,7 @@ def _feed_files(
     )
     files[f"{section.id}/rss.xml"] = render_rss(site, rss_doc)
     files[f"{section.id}/feed.json"] = render_json_feed(
-        section, head, site=site, feed_size=data.feed_size, section_titles=titles
+        section, view.head, site=site, section_titles=titles
     )
     return files
 

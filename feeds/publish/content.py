@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Sequence
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -59,13 +58,6 @@ def entry_language(entry: Entry, site: Site) -> str:
 def section_feed_urls(section_id: str, site: Site) -> dict[str, str]:
     """Absolute URLs of a section's feeds and page, keyed atom/rss/json/html."""
     return {fmt: f"{site.public_url}{section_id}/{name}" for fmt, name in FEED_FILES.items()}
-
-
-def latest(entries: Sequence[Entry], limit: int) -> list[Entry]:
-    """Visible entries, newest first; ties broken by update time, then id, for stable output."""
-    visible = [e for e in entries if not e.hidden]
-    visible.sort(key=lambda e: (e.published, e.updated, e.id), reverse=True)
-    return visible[: max(limit, 0)]
 
 
 def entry_summary_text(entry: Entry, limit: int = 400) -> str:

@@ -15,7 +15,6 @@ from feeds.publish.content import (
     entry_link,
     entry_summary_text,
     is_absolute,
-    latest,
     section_feed_urls,
 )
 
@@ -27,10 +26,9 @@ def render_json_feed(
     entries: Sequence[Entry],
     *,
     site: Site,
-    feed_size: int,
     section_titles: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The section's latest ``feed_size`` visible entries as JSON Feed 1.1, newest first.
+    """A feed's head entries (newest first) as JSON Feed 1.1.
 
     Keys keep a fixed order and non-ASCII text is written as is, so the same entries give
     the same bytes.  Each item is tagged with its own section's title (from
@@ -46,11 +44,10 @@ def render_json_feed(
     if section.description:
         feed["description"] = section.description
     feed["language"] = site.language
-    shown = latest(entries, feed_size)
     titles = {**(section_titles or {}), section.id: section.title}
     feed["items"] = [
         _item(entry, titles.get(entry.section, section.title), site, urls["json"])
-        for entry in shown
+        for entry in entries
     ]
     return (json.dumps(feed, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

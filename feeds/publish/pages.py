@@ -22,7 +22,6 @@ from feeds.publish.content import (
     entry_language,
     entry_link,
     entry_summary_text,
-    latest,
     page_url,
     section_feed_urls,
 )
@@ -85,11 +84,9 @@ def render_release_page(entry: Entry, *, site: Site, section: Section) -> bytes:
     )
 
 
-def render_section_page(
-    section: Section, entries: Sequence[Entry], *, site: Site, limit: int = 50
-) -> bytes:
-    """A section's page: its latest releases with dates and summaries, and its feeds."""
-    shown = latest(entries, limit)
+def render_section_page(section: Section, entries: Sequence[Entry], *, site: Site) -> bytes:
+    """A section's page: its latest releases (newest first) with dates and summaries."""
+    shown = entries
     parts = [f"<h1>{_text(section.title)}</h1>"]
     if section.description:
         parts.append(f'<p class="desc">{_text(section.description)}</p>')
@@ -133,7 +130,7 @@ def render_index(
         if section.description:
             block.append(f'<p class="desc">{_text(section.description)}</p>')
         block.append(_subscribe_list(section, site))
-        block.append(_entry_list(latest(entries, per_section), site, summaries=False))
+        block.append(_entry_list(entries[:per_section], site, summaries=False))
         block.append(f'<p><a href="{_attr(section_url)}">More in {_text(section.title)}</a></p>')
         block.append("</section>")
         cards.append("\n".join(block))

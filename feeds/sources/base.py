@@ -1,46 +1,74 @@
-"""What every source hands to the refresh: documents, problems and health figures."""
+"""What every source is given and what it hands back."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from feeds.config import Config, SourceConfig
+from feeds.config import Config
 from feeds.errors import SourceError
-from feeds.model import ParsedDocument
-from feeds.profile import Profile
-from feeds.store import Store
+from feeds.model import FileStamp, Retrieved
+from feeds.sources.http import HttpSettings
+
+
+class Recall(Protocol):
+    """What a source may know of earlier runs."""
+
+    def file_stamps(self, source: str) -> dict[str, FileStamp]: ...
+    def validators(self, url: str) -> tuple[str | None, str | None]: ...
+    def listing_fingerprint(self, source: str, url: str) -> str | None: ...
+    def listing_count(self, source: str, page: str) -> int: ...
+    def usual_items(self, source: str) -> int: ...
 
 
 @dataclass(frozen=True)
-class SourceContext:
-    config: Config
-    profile: Profile
-    store: Store
-    now: dt.datetime
-    #: Progress callback (a line of text); silent under cron.
-    progress: Callable[[str], None] = lambda _line: None
+class ListingPage:
+    """A listing page read this run: remembered once all its articles were stored."""
+
+    url: str
+    etag: str | None
+    last_modified: str | None
+    #: Article URLs the page links, with how the page showed each (title and date).
+    items: dict[str, str]
 
 
 @dataclass
-class SourceRun:
+class Retrieval:
     """The outcome of reading one source once."""
 
-    documents: list[ParsedDocument] = field(default_factory=list)
+    documents: list[Retrieved] = field(default_factory=list)
     problems: list[SourceError] = field(default_factory=list)
+    #: Keys of the documents that could not be retrieved (read again next time).
+    failed: set[str] = field(default_factory=set)
     warnings: list[str] = field(default_factory=list)
     #: Release references the source shows now (dump files, listing items, feed items),
     #: whether or not they were read again this time; the base of drift detection.
     items: int = 0
-    #: Documents actually parsed this run, and how many had a title, date and body.
-    parsed: int = 0
-    with_date: int = 0
-    with_body: int = 0
     #: Requests sent (live sources), for the progress display.
     requests: int = 0
+    #: Files whose stamp changed (keyed like ``Retrieved.key``), and every file present.
+    stamps: dict[str, FileStamp] = field(default_factory=dict)
+    present: list[str] = field(default_factory=list)
+    #: Listing pages read (html sources).
+    pages: list[ListingPage] = field(default_factory=list)
+    #: Validators of a document that came back unchanged or was read (feed sources).
+    validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
 
 
-class Source(Protocol):
-    def run(self, source: SourceConfig, context: SourceContext) -> SourceRun: ...
+Progress = Callable[[str], None]
+
+
+def http_settings(config: Config) -> HttpSettings:
+    http = config.http
+    return HttpSettings(
+        user_agent=http.user_agent,
+        timeout=http.timeout,
+        min_delay=http.min_delay,
+        per_host_concurrency=http.per_host_concurrency,
+        retries=http.retries,
+        max_bytes=http.max_bytes,
+        respect_robots=http.respect_robots,
+        allow_private_addresses=http.allow_private_addresses,
+        allowed_hosts=config.allowed_hosts,
+    )

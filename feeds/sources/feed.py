@@ -2,52 +2,44 @@
 
 from __future__ import annotations
 
-from feeds.config import SourceConfig
+from feeds.config import Config, FeedSourceConfig, display_path
 from feeds.errors import InputError
-from feeds.parsing.upstream import parse_feed
-from feeds.sources.base import SourceContext, SourceRun
-from feeds.sources.html import conditional_fetch, http_settings
-from feeds.sources.http import HttpRetriever
+from feeds.model import DocumentKind, Retrieved
+from feeds.sources.base import Recall, Retrieval
+from feeds.sources.crawl import fetch_whole
+from feeds.sources.http import HttpRetriever, Validators
 
 
-class FeedSource:
-    def run(self, source: SourceConfig, context: SourceContext) -> SourceRun:
-        run = SourceRun()
-        rules = context.profile.html
-        if source.path is not None:
-            locator = str(source.path)
-            try:
-                data = source.path.read_bytes()
-            except OSError as exc:
-                raise InputError(locator, f"cannot read feed file: {exc.strerror}") from None
-            base_url = None
-        else:
-            assert source.url is not None
-            locator = source.url
-            with HttpRetriever(http_settings(context.config)) as http:
-                fetched = conditional_fetch(http, context.store, source.url)
-                run.requests += 1
-            if fetched.not_modified:
-                # Nothing new; the item count stays what the last healthy run saw (a
-                # failed run in between recorded no items).
-                healthy = [
-                    h for h in context.store.health_history(source.name) if h["status"] == "ok"
-                ]
-                run.items = int(healthy[0]["items"]) if healthy else 0
-                return run
-            context.store.save_validators(
-                source.url, fetched.validators.etag, fetched.validators.last_modified
-            )
-            data = fetched.content
-            base_url = fetched.final_url
-        document = parse_feed(
-            data, locator=locator, base_url=base_url, language=source.language, rules=rules
+def read_feed(
+    source: FeedSourceConfig, config: Config, http: HttpRetriever | None, recall: Recall
+) -> Retrieval:
+    run = Retrieval()
+    if source.path is not None:
+        path = config.resolve(source.path)
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise InputError(display_path(path), f"cannot read feed file: {exc.strerror}") from None
+        run.documents.append(
+            Retrieved(kind=DocumentKind.FEED, locator=str(path), body=data, key=str(path))
         )
-        run.documents.append(document)
-        run.warnings.extend(document.warnings)
-        run.items = run.parsed = len(document.others)
-        run.with_date = sum(
-            r.date is not None or r.published_at is not None for r in document.others
-        )
-        run.with_body = sum(bool(r.paragraphs or r.body_html) for r in document.others)
         return run
+    assert source.url is not None and http is not None
+    fetched = fetch_whole(http, source.url, Validators(*recall.validators(source.url)))
+    run.requests += 1
+    if fetched.not_modified:
+        # Nothing new; the item count stays what the last healthy run saw.
+        run.items = recall.usual_items(source.name)
+        return run
+    run.validators[source.url] = (fetched.validators.etag, fetched.validators.last_modified)
+    run.documents.append(
+        Retrieved(
+            kind=DocumentKind.FEED,
+            locator=source.url,
+            body=fetched.content,
+            key=source.url,
+            url=fetched.final_url,
+            content_type=fetched.content_type,
+        )
+    )
+    return run

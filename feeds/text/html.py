@@ -1,18 +1,21 @@
-"""Sanitising HTML fragments for feeds, and turning them into plain text.
+"""HTML fragments: sanitising them for feeds, and reading them as plain text.
 
-Content from pages and upstream feeds is untrusted and ends up inside XML
-documents read by many clients, so it goes through an allow-list (nh3) and
-loses every character XML 1.0 cannot carry.
+Content from pages and upstream feeds is untrusted and ends up inside XML documents read
+by many clients, so it goes through an allow-list (nh3), every reference in it is made
+absolute, and it loses every character XML cannot carry.
 """
 
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 import nh3
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, NavigableString
+
+from feeds.text.clean import clean_text
+from feeds.text.urls import CONTENT_SCHEMES, is_absolute
 
 ALLOWED_TAGS = frozenset(
     {
@@ -27,86 +30,100 @@ ALLOWED_ATTRIBUTES: dict[str, set[str]] = {
     "td": {"colspan", "rowspan"},
     "th": {"colspan", "rowspan"},
 }
-URL_SCHEMES = frozenset({"http", "https", "mailto"})
 # Dropped with everything inside: their content is code, widgets or form controls.
-_DROP_WITH_CONTENT = frozenset(
+DROP_WITH_CONTENT = frozenset(
     {"script", "style", "iframe", "object", "embed", "noscript", "template", "form",
      "svg", "math", "select", "textarea", "button", "frameset", "noembed"}
 )  # fmt: skip
-_URL_ATTRIBUTES = frozenset({"href", "src"})
+_URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Left behind when a bad src or href was removed: useless, so dropped or unwrapped.
 _EMPTY_IMG = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _HREFLESS_A = re.compile(r'<a rel="noopener noreferrer">(.*?)</a>', re.DOTALL)
 _LINE_BREAKS = re.compile(r"[\r\n\v\f\u2028\u2029]+")
 _SIZE = re.compile(r"^\d{1,5}%?$")
-
-# XML 1.0 Char: #x9 | #xA | #xD | [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF]
-_XML_INVALID = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-
 _BLOCK_TAGS = frozenset(
     {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr",
      "table", "ul", "ol", "figure", "figcaption", "section", "article", "hr", "dd", "dt"}
 )  # fmt: skip
 
 
-def strip_xml_invalid(text: str) -> str:
-    """Remove characters XML 1.0 forbids (controls, lone surrogates, U+FFFE/U+FFFF)."""
-    return _XML_INVALID.sub("", text)
+def _absolute_reference(value: str, base_url: str | None, site_url: str | None) -> str | None:
+    """An absolute http(s)/mailto URL for a reference, or None when it must go.
 
-
-def _safe_url(value: str, base_url: str | None) -> str | None:
-    """An absolute http(s)/mailto URL, or None when the URL must go."""
+    A relative reference is resolved against ``base_url`` (the page it came from); without
+    one only a root-relative reference can be placed on ``site_url``; anything else would
+    resolve against wherever the output is served, so it is dropped.
+    """
     # Browsers ignore whitespace and controls inside schemes ("java\tscript:").
     value = "".join(ch for ch in value.strip() if ch >= " " and ch != "\x7f")
     if not value:
         return None
-    scheme = urlsplit(value).scheme.lower()
-    if not scheme:
-        if base_url is None:
-            return None
-        value = urljoin(base_url, value)
-        scheme = urlsplit(value).scheme.lower()
-    return value if scheme in URL_SCHEMES else None
+    if is_absolute(value, CONTENT_SCHEMES):
+        return value
+    if ":" in value.split("/", 1)[0]:
+        return None  # another scheme: javascript:, data:, file:...
+    if base_url is not None:
+        resolved = urljoin(base_url, value)
+    elif site_url is not None and value.startswith("/") and not value.startswith("//"):
+        resolved = urljoin(site_url, value)
+    else:
+        return None
+    return resolved if is_absolute(resolved, CONTENT_SCHEMES) else None
 
 
-def sanitize_html(fragment: str, *, base_url: str | None) -> str:
-    """Clean an HTML fragment to the allow-list; make its links absolute.
+def sanitize_html(
+    fragment: str, *, base_url: str | None, site_url: str | None = None, rel: bool = True
+) -> str:
+    """Clean an HTML fragment to the allow-list with every reference absolute.
 
-    Relative ``href``/``src`` values are resolved against ``base_url``; without a
-    base they are dropped, since a relative link in a feed points nowhere.
+    ``rel`` marks kept links ``noopener noreferrer`` (for bodies read from pages and
+    feeds); a fragment already cleaned that way is cleaned again with ``rel=False``.
     """
 
     def keep_attribute(tag: str, attribute: str, value: str) -> str | None:
         if attribute in _URL_ATTRIBUTES:
-            return _safe_url(value, base_url)
+            return _absolute_reference(value, base_url, site_url)
         if attribute in {"width", "height", "colspan", "rowspan"}:
             return value.strip() if _SIZE.match(value.strip()) else None
         return value
 
-    cleaned = nh3.clean(
-        strip_xml_invalid(fragment),
-        tags=set(ALLOWED_TAGS),
-        clean_content_tags=set(_DROP_WITH_CONTENT),
-        attributes=ALLOWED_ATTRIBUTES,
-        attribute_filter=keep_attribute,
-        url_schemes=set(URL_SCHEMES),
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )
-    cleaned = _EMPTY_IMG.sub("", cleaned)
-    cleaned = _HREFLESS_A.sub(r"\1", cleaned)
-    return strip_xml_invalid(cleaned).strip()
+    if rel:
+        cleaned = nh3.clean(
+            clean_text(fragment),
+            tags=set(ALLOWED_TAGS),
+            clean_content_tags=set(DROP_WITH_CONTENT),
+            attributes=ALLOWED_ATTRIBUTES,
+            attribute_filter=keep_attribute,
+            url_schemes=set(CONTENT_SCHEMES),
+            link_rel="noopener noreferrer",
+            strip_comments=True,
+        )
+        cleaned = _EMPTY_IMG.sub("", cleaned)
+        cleaned = _HREFLESS_A.sub(r"\1", cleaned)
+    else:
+        cleaned = nh3.clean(
+            fragment,
+            attribute_filter=keep_attribute,
+            link_rel=None,
+            url_schemes=set(CONTENT_SCHEMES),
+        )
+    return clean_text(cleaned).strip()
 
 
 def html_paragraphs(fragment: str) -> tuple[str, ...]:
     """Plain-text paragraphs of a fragment: one per block, whitespace collapsed."""
-    fragment = strip_xml_invalid(fragment)
+    fragment = clean_text(fragment)
     if not fragment.strip():
         return ()
     soup = BeautifulSoup(fragment, "lxml")
-    for bad in soup.find_all(sorted(_DROP_WITH_CONTENT)):
+    for bad in soup.find_all(sorted(DROP_WITH_CONTENT)):
         bad.decompose()
     return tag_paragraphs(soup)
+
+
+def html_to_text(fragment: str) -> str:
+    """Plain text of a fragment: its paragraphs separated by a blank line."""
+    return "\n\n".join(html_paragraphs(fragment))
 
 
 def tag_paragraphs(element: Tag) -> tuple[str, ...]:
@@ -142,6 +159,12 @@ def html_links(fragment: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def html_to_text(fragment: str) -> str:
-    """Plain text of a fragment: paragraphs separated by a blank line."""
-    return "\n\n".join(html_paragraphs(fragment))
+def referenced_urls(fragment: str) -> set[str]:
+    """Every href, src and cite value in an HTML fragment, entities decoded."""
+    soup = BeautifulSoup(fragment, "lxml")
+    return {
+        value
+        for element in soup.find_all(True)
+        for name in _URL_ATTRIBUTES
+        if isinstance(value := element.get(name), str) and value
+    }

@@ -1,4 +1,4 @@
-"""Matching rules of feeds.identity: which texts count as the same release."""
+"""Match keys and similarity: which texts count as the same release."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from difflib import SequenceMatcher
 
 import pytest
 
-from feeds import identity
-from feeds.identity import dates_compatible, mint_id, similar_text, similar_title, slugify
-from feeds.parsing.text import paragraph_key
+from feeds.ingest import keys as identity
+from feeds.ingest.keys import chunks, dates_compatible, shared_needed, similar_text, similar_title
+from feeds.text.keys import paragraph_key
 
 LEAD = (
     "On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the member "
@@ -142,21 +142,44 @@ def test_dates_compatible() -> None:
     assert not dates_compatible(day, day - dt.timedelta(days=8), exact=False)
 
 
-def test_mint_id_is_a_stable_tag_uri() -> None:
-    first = mint_id("feeds", dt.date(2026, 3, 1), "some key")
-    assert first == mint_id("feeds", dt.date(2026, 3, 1), "some key")
-    assert first.startswith("tag:feeds,2026-03-01:release/")
-    assert len(first.rsplit("/", 1)[1]) == 16
-    assert mint_id("feeds", dt.date(2026, 3, 1), "some key", attempt=1) != first
-    assert mint_id("feeds", dt.date(2026, 3, 1), "other key") != first
-    assert mint_id("press", dt.date(2026, 3, 2), "some key").startswith("tag:press,2026-03-02:")
+TEASER = (
+    "On 16 February 2024, the CSTO Secretary General met with the Deputy Prime Minister "
+    "and Minister of Foreign Affairs of the Republic of Kazakhstan in Astana."
+)
+WHOLE_LEAD = (
+    TEASER + " The parties exchanged views on the events planned for the chairmanship year."
+)
+OTHER = (
+    "On 14 February 2024, the CSTO Secretariat hosted an educational seminar on topical "
+    "issues of Eurasian security, attended by heads of departments and experts."
+)
 
 
-def test_slugify() -> None:
-    assert slugify("Meeting of the CSTO Collective Security Council begins") == (
-        "meeting-of-the-csto-collective-security-council-begins"
-    )
-    assert slugify("Заседание Совета ОДКБ") == "zasedanie-soveta-odkb"
-    assert slugify("“ ” …") == "release"
-    long = slugify("word " * 30)
-    assert len(long) <= 60 and not long.endswith("-") and long.startswith("word-word")
+def shared(a: str, b: str) -> int:
+    return len(set(chunks(key(a))) & set(chunks(key(b))))
+
+
+def test_chunks_are_stable_runs_of_the_opening_words() -> None:
+    assert chunks(key(LEAD)) == chunks(key(LEAD))
+    assert chunks("") == []
+    assert len(chunks("two words")) == 1
+    # Only the opening words count: what follows the 80th word changes nothing.
+    words = " ".join(f"w{i}" for i in range(500))
+    assert chunks(words) == chunks(" ".join(words.split()[:80]))
+
+
+def test_a_teaser_cut_from_the_lead_shares_its_opening_chunks() -> None:
+    assert shared(TEASER, WHOLE_LEAD) >= shared_needed(chunks(key(TEASER)))
+
+
+def test_an_inserted_word_disturbs_one_chunk_not_all() -> None:
+    with_year = LEAD.replace("On 3 March 2025,", "On Monday, 3 March 2025,")
+    edited = LEAD.replace("held a working meeting", "hosted a working meeting")
+    for variant in (with_year, edited):
+        query = chunks(key(variant))
+        assert shared(variant, LEAD) >= shared_needed(query)
+        assert shared(variant, LEAD) < len(query) or variant == LEAD
+
+
+def test_a_stranger_shares_too_few_chunks() -> None:
+    assert shared(OTHER, WHOLE_LEAD) < shared_needed(chunks(key(OTHER)))

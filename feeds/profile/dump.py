@@ -1,0 +1,116 @@
+"""The site knowledge the dump parser uses: the ``dump`` part of a site profile.
+
+Every regular expression is matched case-insensitively; ``{month}`` in a date phrase or a
+dateline stands for any month name of ``months``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
+
+from feeds.profile.patterns import Anchored, DayMonth, FullDate, Pattern, ProfileSchema
+
+
+class DumpRules(ProfileSchema):
+    """Compiled phrases and patterns of one site's text dumps."""
+
+    #: Footer links, matched against whole lines at the end of a dump.
+    navigation: tuple[Anchored, ...]
+    #: Signature and contact lines; searched in the trailing block only.
+    contacts: tuple[Pattern, ...]
+    #: How many trailing non-empty lines the signature may occupy.
+    signature_window: StrictInt = Field(ge=1)
+    #: The article date line; groups day, month and year.
+    date_formats: tuple[FullDate, ...]
+    #: Lower-cased month name -> month number.
+    months: Mapping[str, int]
+    #: Date phrases that open a teaser; groups day, month and an optional year.
+    date_phrases: tuple[DayMonth, ...]
+    #: Long-form datelines between the header and the body.
+    datelines: tuple[Pattern, ...]
+    download_phrase: StrictStr = Field(min_length=1)
+    attachment_file: Pattern
+    image_file: Pattern
+    video_marker: StrictStr = Field(min_length=1)
+    #: A date phrase before this day is history, not a release date.
+    earliest_date: dt.date
+    max_title_length: StrictInt = Field(ge=20)
+    derived_title_length: StrictInt = Field(ge=20)
+    min_title_words: StrictInt = Field(ge=1)
+    title_search_lines: StrictInt = Field(ge=1)
+    #: Lines that are never a title.
+    not_title: tuple[Pattern, ...]
+    #: Whole sentences that only greet ("Dear colleagues!"): never a teaser's title.
+    salutations: tuple[Anchored, ...]
+    #: Lower-cased words that end in a period without ending a sentence.
+    abbreviations: frozenset[str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _fill_month_names(cls, data: Any) -> Any:
+        """Put the month alternation where the patterns say ``{month}``."""
+        if not isinstance(data, dict):
+            return data
+        names = _month_names(data.get("months"))
+        alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        filled = dict(data)
+        for key in ("date_phrases", "datelines"):
+            value = data.get(key)
+            if isinstance(value, list):
+                filled[key] = [
+                    v.replace("{month}", alternation or "(?!)") if isinstance(v, str) else v
+                    for v in value
+                ]
+        return filled
+
+    @field_validator("months", mode="before")
+    @classmethod
+    def _months(cls, value: Any) -> dict[str, int]:
+        if not isinstance(value, dict):
+            raise ValueError("expected a mapping of month number to names")
+        names: dict[str, int] = {}
+        problems: list[str] = []
+        for number, words in value.items():
+            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 12:
+                problems.append(f"{number}: month keys must be the numbers 1 to 12")
+                continue
+            if not isinstance(words, list) or not words:
+                problems.append(f"{number}: expected a non-empty list of names")
+                continue
+            for word in words:
+                if not isinstance(word, str) or not word.strip():
+                    problems.append(f"{number}: expected a month name, got {word!r}")
+                    continue
+                other = names.setdefault(word.casefold(), number)
+                if other != number:
+                    problems.append(f"{number}: {word!r} already names month {other}")
+        missing = sorted(set(range(1, 13)) - set(names.values()))
+        if missing and not problems:
+            problems.append(f"missing month(s) {', '.join(map(str, missing))}")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return names
+
+    @field_validator("abbreviations", mode="before")
+    @classmethod
+    def _abbreviations(cls, value: Any) -> Any:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return frozenset(v.casefold() for v in value)
+        return value
+
+
+def _month_names(value: Any) -> list[str]:
+    if not isinstance(value, dict):
+        return []
+    return [
+        word
+        for words in value.values()
+        if isinstance(words, list)
+        for word in words
+        if isinstance(word, str) and word.strip()
+    ]

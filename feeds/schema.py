@@ -1,0 +1,260 @@
+"""Schemas of the YAML files people write (sources.yaml, site profiles), with pydantic.
+
+Every problem is reported, each as ``<file>:<line>: <key path>: <what is wrong>``, so a
+typo is found in one go.  Unknown keys are errors: a misspelt key must not pass silently.
+"""
+
+from __future__ import annotations
+
+import codecs
+import difflib
+import re
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from typing import Annotated, Any, get_args, get_origin
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
+
+from feeds.errors import ConfigError
+from feeds.text.urls import is_absolute
+from feeds.yamlfile import Located, Path, dotted
+
+
+class Schema(BaseModel):
+    """Base of every schema: strict types, unknown keys refused, values frozen."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+# --- field checks -----------------------------------------------------------------------
+
+
+def _web_url(value: str) -> str:
+    if not is_absolute(value):
+        raise ValueError("expected an absolute http(s) URL")
+    return value
+
+
+def _timezone(value: str) -> str:
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
+    return value
+
+
+def _encoding(value: str) -> str:
+    if value != "auto":
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(f"unknown encoding {value!r}") from None
+    return value
+
+
+def _regex(value: str) -> str:
+    try:
+        re.compile(value)
+    except re.error as exc:
+        raise ValueError(f"invalid regular expression: {exc}") from None
+    return value
+
+
+WebUrl = Annotated[str, AfterValidator(_web_url)]
+TimeZone = Annotated[str, AfterValidator(_timezone)]
+Encoding = Annotated[str, AfterValidator(_encoding)]
+Regex = Annotated[str, AfterValidator(_regex)]
+
+
+# --- problems -------------------------------------------------------------------------
+
+
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "nothing",
+}
+_EXPECTED = {
+    "string_type": "a string",
+    "int_type": "an integer",
+    "int_parsing": "an integer",
+    "float_type": "a number",
+    "bool_type": "true/false",
+    "list_type": "a list",
+    "tuple_type": "a list",
+    "dict_type": "a mapping",
+    "model_type": "a mapping",
+    "model_attributes_type": "a mapping",
+    "date_type": "a date YYYY-MM-DD",
+}
+
+
+def kind_of(value: object) -> str:
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+class Problems:
+    """Problems found in one YAML document, kept in the order a reader meets them."""
+
+    def __init__(self, located: Located, prefix: Path = ()) -> None:
+        self.located = located
+        self.prefix = prefix
+        self._found: list[tuple[tuple[int, int, int], str]] = []
+        self._trailing: list[str] = []
+
+    def add(self, path: Path, message: str, *, first: bool = False) -> None:
+        """A problem at ``path`` (relative to the prefix); ``first`` sorts it before the
+        other problems of the same line (unknown keys come before bad values)."""
+        full = (*self.prefix, *path)
+        where = self.located.locate(full)
+        name = dotted(full)
+        position = self.located.position(full) or (0, 0)
+        order = (position[0], 0 if first else 1, position[1])
+        self._found.append((order, f"{where}: {name + ': ' if name else ''}{message}"))
+
+    def add_trailing(self, path: Path, message: str) -> None:
+        """A problem about a whole list or document, reported after the others."""
+        full = (*self.prefix, *path)
+        name = dotted(full)
+        self._trailing.append(
+            f"{self.located.locate(full)}: {name + ': ' if name else ''}{message}"
+        )
+
+    def extend_from(self, error: ValidationError, model: type[BaseModel], data: Any) -> None:
+        for detail in error.errors():
+            path = _data_path(detail["loc"], data)
+            if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
+                path = (*path, str(detail.get("ctx", {}).get("discriminator", "")).strip("'\""))
+            self.add(
+                path, _message(detail, model, data, path), first=detail["type"] == "extra_forbidden"
+            )
+
+    def __bool__(self) -> bool:
+        return bool(self._found or self._trailing)
+
+    @property
+    def lines(self) -> list[str]:
+        return [line for _, line in sorted(self._found, key=lambda f: f[0])] + self._trailing
+
+    def raise_if_any(self) -> None:
+        if self:
+            raise ConfigError(self.lines)
+
+
+def _child(here: Any, part: int | str) -> tuple[bool, Any]:
+    """Whether ``here`` holds ``part`` (a key of a mapping, an index of a list), and what."""
+    if isinstance(here, dict) and part in here:
+        return True, here[part]
+    if isinstance(here, list) and isinstance(part, int) and 0 <= part < len(here):
+        return True, here[part]
+    return False, None
+
+
+def _data_path(loc: Sequence[int | str], data: Any) -> Path:
+    """The path of an error in the data, without the union tags pydantic inserts."""
+    path: list[str | int] = []
+    here = data
+    for part in loc:
+        found, below = _child(here, part)
+        if found:
+            path.append(part)
+            here = below
+        elif isinstance(here, dict) and isinstance(part, str) and part != here.get("type"):
+            # A missing key (pydantic also names the member of a tagged union, the value
+            # of its "type" key: that one is no key of the data).
+            path.append(part)
+            here = None
+    return tuple(path)
+
+
+def _message(detail: ErrorDetails, model: type[BaseModel], data: Any, path: Path) -> str:
+    kind = detail["type"]
+    ctx = detail.get("ctx") or {}
+    if kind == "extra_forbidden":
+        allowed = _fields_at(model, data, path[:-1])
+        hint = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.75) if path else []
+        return "unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+    if kind == "missing":
+        return "required key is missing"
+    if kind in ("value_error", "assertion_error"):
+        return str(ctx.get("error", detail["msg"]))
+    if kind in _EXPECTED:
+        return f"expected {_EXPECTED[kind]}, got {kind_of(detail['input'])}"
+    if kind == "greater_than":
+        return f"must be greater than {ctx.get('gt', 0):g}"
+    if kind == "greater_than_equal":
+        limit = ctx.get("ge", 0)
+        return "must not be negative" if limit == 0 else f"must be at least {limit:g}"
+    if kind == "less_than_equal":
+        return f"must be at most {ctx.get('le', 0):g}"
+    if kind == "less_than":
+        return f"must be less than {ctx.get('lt', 0):g}"
+    if kind == "too_short":
+        return "expected at least one item"
+    if kind == "union_tag_invalid":
+        expected = str(ctx.get("expected_tags", "")).replace("'", "")
+        what = "source type" if path[:1] == ("sources",) else "type"
+        return f"unknown {what} {ctx.get('tag')!r} (one of: {expected})"
+    if kind == "union_tag_not_found":
+        return "required key is missing"
+    return str(detail["msg"])
+
+
+def _fields_at(model: type[BaseModel], data: Any, path: Path) -> list[str]:
+    """Key names allowed where ``path`` points (for "did you mean")."""
+    current: Any = model
+    here = data
+    for part in path:
+        here = _child(here, part)[1]
+        current = _inner(current, part, here)
+        if current is None:
+            return []
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return [f.alias or name for name, f in current.model_fields.items()]
+    return []
+
+
+def _inner(current: Any, part: str | int, value: Any) -> Any:
+    """The type found one step down from ``current``."""
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        field = current.model_fields.get(str(part))
+        return _unwrap(field.annotation, value) if field is not None else None
+    return _unwrap(current, value)
+
+
+def _unwrap(annotation: Any, value: Any) -> Any:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _unwrap(get_args(annotation)[0], value)
+    if origin in (list, tuple) and get_args(annotation):
+        return get_args(annotation)[0]
+    members = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    if members:
+        tag = value.get("type") if isinstance(value, dict) else None
+        for member in members:
+            literal = member.model_fields.get("type")
+            if literal is not None and tag in get_args(literal.annotation):
+                return member
+        return members[0]
+    return annotation
+
+
+def validate(
+    model: type[Any], located: Located, problems: Problems, data: Any = None
+) -> Any | None:
+    """``data`` (default: the whole document) as ``model``; None after reporting problems."""
+    data = located.data if data is None else data
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems.extend_from(exc, model, data)
+        return None
+
+
+def names(values: Iterable[str]) -> str:
+    return ", ".join(values)

@@ -1,0 +1,104 @@
+"""What sources remember between runs: files read, HTTP validators, listing items."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from feeds.model import FileStamp
+from feeds.store.database import Database
+
+
+class SqliteMemory:
+    def __init__(self, database: Database) -> None:
+        self.db = database
+
+    # --- dump files ------------------------------------------------------------------
+
+    def file_stamp(self, source: str, path: str) -> FileStamp | None:
+        row = self.db.execute(
+            "SELECT size, mtime_ns, sha256 FROM files WHERE source=? AND path=?", (source, path)
+        ).fetchone()
+        return FileStamp(row[0], row[1], row[2]) if row else None
+
+    def file_stamps(self, source: str) -> dict[str, FileStamp]:
+        """Every file of a source at once (one query for a whole folder)."""
+        return {
+            path: FileStamp(size, mtime_ns, sha256)
+            for path, size, mtime_ns, sha256 in self.db.execute(
+                "SELECT path, size, mtime_ns, sha256 FROM files WHERE source=?", (source,)
+            )
+        }
+
+    def remember_file(self, source: str, path: str, stamp: FileStamp) -> None:
+        self.db.execute(
+            "INSERT INTO files VALUES (?, ?, ?, ?, ?, '[]') ON CONFLICT (source, path) DO UPDATE "
+            "SET size=excluded.size, mtime_ns=excluded.mtime_ns, sha256=excluded.sha256",
+            (source, path, stamp.size, stamp.mtime_ns, stamp.sha256),
+        )
+
+    def remember_paragraphs(self, source: str, path: str, keys: Iterable[str]) -> None:
+        """The teaser-candidate paragraph keys a file shows (replacing earlier ones)."""
+        self.db.execute("DELETE FROM file_paragraphs WHERE source=? AND path=?", (source, path))
+        self.db.connection.executemany(
+            "INSERT OR IGNORE INTO file_paragraphs VALUES (?, ?, ?)",
+            [(source, key, path) for key in set(keys)],
+        )
+
+    def paragraph_counts(self, source: str, keys: Iterable[str]) -> dict[str, int]:
+        """How many files of a source show each of ``keys``."""
+        wanted = sorted(set(keys))
+        counts: dict[str, int] = {}
+        for start in range(0, len(wanted), 400):
+            part = wanted[start : start + 400]
+            marks = ", ".join("?" * len(part))
+            counts.update(
+                (key, n)
+                for key, n in self.db.execute(
+                    "SELECT key, COUNT(*) FROM file_paragraphs "
+                    f"WHERE source=? AND key IN ({marks}) GROUP BY key",
+                    [source, *part],
+                )
+            )
+        return counts
+
+    def forget_files(self, source: str, keep: Iterable[str]) -> None:
+        """Drop records of files that are gone (their releases stay published)."""
+        kept = set(keep)
+        known = {r[0] for r in self.db.execute("SELECT path FROM files WHERE source=?", (source,))}
+        for path in sorted(known - kept):
+            self.db.execute("DELETE FROM files WHERE source=? AND path=?", (source, path))
+            self.db.execute("DELETE FROM file_paragraphs WHERE source=? AND path=?", (source, path))
+
+    # --- HTTP validators and listing items ---------------------------------------------
+
+    def validators(self, url: str) -> tuple[str | None, str | None]:
+        """ETag and Last-Modified remembered for a conditional GET of ``url``."""
+        row = self.db.execute(
+            "SELECT etag, last_modified FROM http_cache WHERE url=?", (url,)
+        ).fetchone()
+        return (row[0], row[1]) if row else (None, None)
+
+    def save_validators(self, url: str, etag: str | None, last_modified: str | None) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO http_cache VALUES (?, ?, ?)", (url, etag, last_modified)
+        )
+
+    def listing_fingerprint(self, source: str, url: str) -> str | None:
+        """How the listing showed an article when it was last read successfully."""
+        row = self.db.execute(
+            "SELECT fingerprint FROM listing_items WHERE source=? AND url=?", (source, url)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def save_listing_item(self, source: str, url: str, fingerprint: str, page: str) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO listing_items VALUES (?, ?, ?, ?)",
+            (source, url, fingerprint, page),
+        )
+
+    def listing_count(self, source: str, page: str) -> int:
+        return int(
+            self.db.execute(
+                "SELECT COUNT(*) FROM listing_items WHERE source=? AND page=?", (source, page)
+            ).fetchone()[0]
+        )

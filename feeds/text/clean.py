@@ -1,0 +1,42 @@
+"""Characters that must never reach a reader, a terminal or an XML document.
+
+One filter for every output: XML 1.0 forbids most C0 controls, lone surrogates and
+U+FFFE/U+FFFF; C1 controls and DEL are discouraged and mean nothing in a press release.
+Terminal escape sequences and bidirectional overrides are dropped too: a title must not
+recolour a terminal that lists it, nor reverse the text around it.
+"""
+
+from __future__ import annotations
+
+import re
+
+# An escape sequence as a terminal reads it: CSI (ESC [ ... final byte), OSC (ESC ] ...
+# BEL or ESC \), or ESC with one following character.
+_TERMINAL_ESCAPE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?|\x9b[0-?]*[ -/]*[@-~]"
+)
+# Form feed and vertical tab separate words in text dumps: they become a space.
+_SPACE_CONTROLS = re.compile("[\x0b\x0c]")
+# What is left: C0 controls but tab, newline and carriage return; DEL and C1; lone
+# surrogates; the two non-characters XML refuses; bidi embedding and isolate controls.
+_UNSAFE = re.compile(
+    "[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
+
+
+def clean_text(text: str) -> str:
+    """``text`` without terminal escapes, controls and characters XML cannot carry.
+
+    Tab, newline and carriage return stay (they are layout); a form feed or vertical tab
+    becomes a space.
+    """
+    if text.isprintable():
+        return text
+    text = _TERMINAL_ESCAPE.sub("", text)
+    text = _SPACE_CONTROLS.sub(" ", text)
+    return _UNSAFE.sub("", text)
+
+
+def has_unsafe(text: str) -> bool:
+    """True when :func:`clean_text` would change ``text``."""
+    return clean_text(text) != text
