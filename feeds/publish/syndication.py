@@ -3,7 +3,8 @@
 The only module that imports feedgen.  feedgen stamps the current time and prepends
 entries unless told otherwise, so every date and the entry order are set explicitly:
 the same entries always give the same bytes.  What feedgen cannot express (per-entry
-language, archive markers, hub links) is added to its tree with lxml.
+language, archive markers, hub links) is added through its extension hooks
+(:mod:`feeds.publish.feedgen_ext`).
 """
 
 from __future__ import annotations
@@ -15,16 +16,17 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from feedgen.feed import FeedGenerator
-from lxml import etree
 
 from feeds import __version__
 from feeds.model import Entry, Section, Site
 from feeds.publish.content import entry_content_html, entry_language, entry_link, entry_summary_text
+from feeds.publish.feedgen_ext import (
+    AtomEntryExtension,
+    AtomFeedExtension,
+    RssEntryExtension,
+    RssFeedExtension,
+)
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
-HISTORY_NS = "http://purl.org/syndication/history/1.0"
-DC_NS = "http://purl.org/dc/elements/1.1/"
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 #: Minutes a reader may cache an RSS channel.
 RSS_TTL = 60
 #: ``updated`` of a feed with no entries: a fixed instant, never the time of the run, and
@@ -90,6 +92,13 @@ def _base(site: Site, doc: FeedDocument) -> FeedGenerator:
 
 def render_atom(site: Site, doc: FeedDocument) -> bytes:
     fg = _base(site, doc)
+    fg.register_extension("feeds", AtomFeedExtension, AtomEntryExtension, atom=True, rss=False)
+    extension: AtomFeedExtension = fg.feeds
+    extension.hub = doc.hub
+    extension.archive = doc.is_archive
+    extension.current = doc.current_url
+    extension.prev_archive = doc.prev_archive
+    extension.next_archive = doc.next_archive
     suffix = "" if not doc.is_archive else f"/archive/{doc.self_url.rsplit('/', 1)[-1]}"
     fg.id(feed_id(site, doc.section.id) + suffix)
     fg.subtitle(doc.section.description or f"Releases of {site.title}: {doc.section.title}")
@@ -99,6 +108,7 @@ def render_atom(site: Site, doc: FeedDocument) -> bytes:
     fg.updated(_updated(doc.entries))
     for entry in doc.entries:
         fe = fg.add_entry(order="append")
+        fe.feeds.language = entry_language(entry, site)
         fe.id(entry.id)
         fe.title(xml_text(entry.release.title))
         fe.link(href=entry_link(entry, site), rel="alternate", type="text/html")
@@ -109,9 +119,7 @@ def render_atom(site: Site, doc: FeedDocument) -> bytes:
         fe.summary(_escaped_text(entry_summary_text(entry)), type="html")
         fe.content(xml_text(entry_content_html(entry, site)), type="html")
         fe.category(term=entry.section, label=_section_label(doc, entry))
-    root = etree.fromstring(fg.atom_str(pretty=False))
-    _add_atom_extras(root, site, doc)
-    return _serialise(root)
+    return _document(fg.atom_str(pretty=True, xml_declaration=False))
 
 
 def _section_label(doc: FeedDocument, entry: Entry) -> str:
@@ -120,36 +128,11 @@ def _section_label(doc: FeedDocument, entry: Entry) -> str:
     return doc.section_titles.get(entry.section, entry.section)
 
 
-def _add_atom_extras(root: etree._Element, site: Site, doc: FeedDocument) -> None:
-    entries = root.findall(f"{{{ATOM_NS}}}entry")
-    for element, entry in zip(entries, doc.entries, strict=True):
-        element.set(XML_LANG, entry_language(entry, site))
-    anchor = root.find(f"{{{ATOM_NS}}}subtitle")
-    position = list(root).index(anchor) + 1 if anchor is not None else 0
-    extras: list[etree._Element] = []
-    if doc.hub and not doc.is_archive:
-        extras.append(_atom_link(doc.hub, "hub"))
-    if doc.is_archive:
-        extras.append(etree.Element(f"{{{HISTORY_NS}}}archive", nsmap={"fh": HISTORY_NS}))
-        if doc.current_url:
-            extras.append(_atom_link(doc.current_url, "current", "application/atom+xml"))
-    if doc.prev_archive:
-        extras.append(_atom_link(doc.prev_archive, "prev-archive", "application/atom+xml"))
-    if doc.next_archive:
-        extras.append(_atom_link(doc.next_archive, "next-archive", "application/atom+xml"))
-    for offset, element in enumerate(extras):
-        root.insert(position + offset, element)
-
-
-def _atom_link(href: str, rel: str, media_type: str | None = None) -> etree._Element:
-    link = etree.Element(f"{{{ATOM_NS}}}link", href=href, rel=rel)
-    if media_type:
-        link.set("type", media_type)
-    return link
-
-
 def render_rss(site: Site, doc: FeedDocument) -> bytes:
     fg = _base(site, doc)
+    fg.register_extension("feeds", RssFeedExtension, RssEntryExtension, atom=False, rss=True)
+    extension: RssFeedExtension = fg.feeds
+    extension.hub = doc.hub
     # feedgen makes the last link the channel's <link>: that must be the HTML page.
     fg.link(href=doc.self_url, rel="self", type="application/rss+xml")
     fg.link(href=doc.html_url, rel="alternate")
@@ -158,6 +141,7 @@ def render_rss(site: Site, doc: FeedDocument) -> bytes:
     fg.ttl(RSS_TTL)
     for entry in doc.entries:
         fe = fg.add_entry(order="append")
+        fe.feeds.language = entry_language(entry, site)
         fe.title(xml_text(entry.release.title))
         fe.link(href=entry_link(entry, site))
         fe.guid(entry.id, permalink=False)
@@ -167,36 +151,9 @@ def render_rss(site: Site, doc: FeedDocument) -> bytes:
         fe.description(_escaped_text(entry_summary_text(entry)))
         fe.content(xml_text(entry_content_html(entry, site)))
         fe.category(term=_section_label(doc, entry))
-    rss = etree.fromstring(fg.rss_str(pretty=False))
-    root = _with_dc_namespace(rss)
-    channel = root.find("channel")
-    assert channel is not None
-    if doc.hub:
-        self_link = channel.find(f"{{{ATOM_NS}}}link")
-        index = list(channel).index(self_link) + 1 if self_link is not None else 0
-        channel.insert(index, _atom_link(doc.hub, "hub"))
-    for item, entry in zip(channel.findall("item"), doc.entries, strict=True):
-        language = etree.SubElement(item, f"{{{DC_NS}}}language")
-        language.text = entry_language(entry, site)
-    return _serialise(root)
+    return _document(fg.rss_str(pretty=True, xml_declaration=False))
 
 
-def _with_dc_namespace(root: etree._Element) -> etree._Element:
-    """Re-root the document so the Dublin Core prefix is declared once, on <rss>."""
-    nsmap = dict(root.nsmap)
-    nsmap["dc"] = DC_NS
-    new_root = etree.Element(root.tag, attrib=dict(root.attrib), nsmap=nsmap)
-    for child in root:
-        new_root.append(child)
-    return new_root
-
-
-def _serialise(root: etree._Element) -> bytes:
-    etree.indent(root, space="  ")
-    body: bytes = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
-    return (
-        body.replace(
-            b"<?xml version='1.0' encoding='UTF-8'?>", b'<?xml version="1.0" encoding="utf-8"?>', 1
-        )
-        + b"\n"
-    )
+def _document(body: bytes) -> bytes:
+    """The serialised tree with our XML declaration (double quotes, lower-case utf-8)."""
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + body
