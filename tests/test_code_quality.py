@@ -1,4 +1,5 @@
-"""The code base stays ruff-clean and `mypy --strict` clean (run as part of the suite)."""
+"""The code base stays ruff-clean, ruff-formatted and `mypy --strict` clean, tests included
+(run as part of the suite)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+CHECKED = ["feeds", "tests", "scripts", "bench"]
 
 
 def _tool(name: str) -> list[str]:
@@ -19,21 +21,20 @@ def _tool(name: str) -> list[str]:
     return [found]
 
 
+def _run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+
+
 def test_ruff_is_clean() -> None:
-    result = subprocess.run(
-        [*_tool("ruff"), "check", "feeds", "tests", "scripts", "bench"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
+    result = _run(*_tool("ruff"), "check", *CHECKED)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_kept() -> None:
+    result = _run(*_tool("ruff"), "format", "--check", *CHECKED)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_mypy_strict_is_clean() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "mypy", "--strict", "feeds"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-    )
+    result = _run(sys.executable, "-m", "mypy", "--strict", *CHECKED)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import load_config
+from feeds.config import DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig, load_config
 from feeds.errors import ConfigError
 
 MINIMAL = """\
@@ -42,7 +42,8 @@ def test_defaults_and_paths_relative_to_the_config(tmp_path: Path) -> None:
     assert config.site.timezone == "Europe/Moscow"
     assert config.site.language == "en"
     assert config.http.allow_private_addresses is False
-    assert config.sources[0].encoding == "auto"
+    dumps = config.sources[0]
+    assert isinstance(dumps, DumpSourceConfig) and dumps.encoding == "auto"
     assert config.allowed_hosts == frozenset()
 
 
@@ -54,9 +55,10 @@ def test_live_sources_name_the_only_hosts_contacted(tmp_path: Path) -> None:
     )
     config = load_config(write(tmp_path, text))
     assert config.allowed_hosts == {"en.odkb-csto.org", "partner.example.org"}
-    assert config.sources[1].pages == 3
+    site = config.sources[1]
+    assert isinstance(site, HtmlSourceConfig) and site.pages == 3
     source = config.sources[3]
-    assert source.type == "feed" and source.path is not None
+    assert isinstance(source, FeedSourceConfig) and source.path is not None
     assert config.resolve(source.path) == tmp_path / "feeds" / "partner.xml"
 
 

@@ -19,7 +19,14 @@ from feeds.profile import Profile
 from feeds.text.decode import decode_bytes
 from feeds.text.keys import paragraph_key
 
-__all__ = ["candidate_keys", "decode_dump", "parse_document"]
+__all__ = [
+    "candidate_keys",
+    "decode_dump",
+    "parse_article",
+    "parse_document",
+    "parse_dump",
+    "parse_feed",
+]
 
 
 def _charset(content_type: str) -> str | None:
