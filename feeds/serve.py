@@ -141,6 +141,8 @@ _TYPES_BY_SUFFIX: dict[str, str] = {
 _ARCHIVE_TYPE = "application/atom+xml" + _TEXT_UTF8
 _DEFAULT_TYPE = "application/octet-stream"
 
+_HAVE_SENDFILE = hasattr(os, "sendfile")
+
 _ETAG_RE = re.compile(r'\s*(?:W/)?"([^"]*)"\s*(?:,|$)')
 _TOKEN_RE = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 _VERSION_RE = re.compile(r"HTTP/([0-9])\.([0-9])")
@@ -767,7 +769,14 @@ class OutputServer:
                 # One reading of the clock serves every deadline set in this round.
                 self._now = now = time.monotonic()
                 for key, mask in events:
-                    self._dispatch(key.data, mask)
+                    try:
+                        self._dispatch(key.data, mask)
+                    except Exception:
+                        # A bug met by one connection must not stop the server: show it
+                        # and drop that connection.
+                        traceback.print_exc(file=sys.stderr)
+                        if isinstance(key.data, _Conn):
+                            self._close(key.data)
                 if now >= next_sweep:
                     self._sweep(now)
                     next_sweep = now + _SWEEP_SECONDS
@@ -1209,6 +1218,8 @@ class OutputServer:
             return _ok(version, method, gz=True, body=packed)
         if method == "HEAD":
             return _ok(version, method, gz=False, body=b"", length=version.size)
+        if body is None and not _HAVE_SENDFILE:
+            body = _read_all(fd)
         if body is not None:
             return _ok(version, method, gz=False, body=body)
         # A remembered version: its bytes go from this descriptor, never through Python.

@@ -1068,3 +1068,18 @@ def test_bad_limits_are_config_errors(output: Path) -> None:
         "serve: workers must be at least 1, not 0",
         "serve: header_timeout must be more than 0 seconds, not 0",
     ]
+
+
+def test_a_failure_while_answering_is_a_500_and_serving_goes_on(
+    server: Running, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(OutputServer, "_answer_file", broken)
+    reply = server.get("/news/atom.xml")
+    assert reply.status == 500
+    assert reply.body == b"internal server error\n"
+    assert "RuntimeError: broken on purpose" in capfd.readouterr().err
+    monkeypatch.undo()
+    assert server.get("/news/atom.xml").body == ATOM
