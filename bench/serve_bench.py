@@ -325,7 +325,8 @@ def median_run(runs: list[Run]) -> dict[str, Any]:
 
 
 def pick_path(root: Path) -> str:
-    feeds = sorted(root.glob("*/atom.xml"))
+    # The largest feed: the one with the most entries is the one most readers poll.
+    feeds = sorted(root.glob("*/atom.xml"), key=lambda feed: (-feed.stat().st_size, feed))
     target = feeds[0] if feeds else root / "index.html"
     if not target.is_file():
         sys.exit(f"{root}: no */atom.xml or index.html to request; pass --path")
@@ -371,7 +372,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--root", type=Path, required=True, help="output folder to serve")
     parser.add_argument("--json", type=Path, help="write the results here as JSON")
-    parser.add_argument("--path", help="URL path to request (default: the first */atom.xml)")
+    parser.add_argument("--path", help="URL path to request (default: the largest */atom.xml)")
     parser.add_argument("--seconds", type=int, default=5, help="length of each run")
     parser.add_argument("--rounds", type=int, default=3, help="runs of each scenario")
     args = parser.parse_args()
@@ -382,6 +383,7 @@ def main() -> None:
     wrk = ensure_tool("wrk", "wrk")
     nginx = ensure_tool("nginx", "nginx")
     wait_until_settled(root / path.lstrip("/"))
+    load_before = round(os.getloadavg()[0], 2)
 
     with tempfile.TemporaryDirectory(prefix="serve-bench-") as folder:
         work = Path(folder)
@@ -415,13 +417,20 @@ def main() -> None:
         for server in ("feeds", "nginx")
     }
     print_table(results)
+    print(f"load average (1 min): {load_before} before, {os.getloadavg()[0]:.2f} after")
     if args.json:
         document = {
             "root": str(root),
             "path": path,
             "seconds": args.seconds,
             "rounds": args.rounds,
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                # Other work on the machine skews the figures: the 1-minute load, before/after.
+                "load_before": load_before,
+                "load_after": round(os.getloadavg()[0], 2),
+            },
             "nginx": version_of([nginx, "-v"]),
             "wrk": version_of([wrk, "-v"]),
             "scenarios": {s.name: s.title for s in SCENARIOS},

@@ -1054,6 +1054,11 @@ class OutputServer:
                     self.log(f'{conn.address} "" {int(HTTPStatus.REQUEST_TIMEOUT)}')
                 response = _text(HTTPStatus.REQUEST_TIMEOUT, "request timeout\n", "GET")
                 with contextlib.suppress(OSError):
+                    # Unread input would turn the close into a reset that can discard
+                    # the answer: read what has come (the socket does not block).
+                    while conn.sock.recv(65536):
+                        pass
+                with contextlib.suppress(OSError):
                     conn.sock.send(
                         _render_head(response, False, False, self._clock) + response.body
                     )

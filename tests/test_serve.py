@@ -841,8 +841,8 @@ def test_listen_backlog_holds_at_least_128_connections(output: Path) -> None:
             client.connect_ex(("127.0.0.1", port))
             clients.append(client)
         connected: set[socket.socket] = set()
-        deadline = time.monotonic() + 0.5
-        while time.monotonic() < deadline and len(connected) < len(clients):
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and len(connected) < 128:
             waiting = [client for client in clients if client not in connected]
             _, writable, _ = select.select([], waiting, [], 0.05)
             for client in writable:
@@ -889,6 +889,7 @@ def test_slow_request_head_is_dropped_while_others_are_served(output: Path) -> N
         slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
         sent = 0
         answer = b""
+        dropped = False
         others = []
         try:
             # One byte at a time, at least 50 ms apart: the whole head would take 13 s.
@@ -896,6 +897,7 @@ def test_slow_request_head_is_dropped_while_others_are_served(output: Path) -> N
                 try:
                     slow.sendall(bytes([byte]))
                 except OSError:
+                    dropped = True
                     break
                 sent += 1
                 others.append(server.get("/news/rss.xml").status)
@@ -903,12 +905,17 @@ def test_slow_request_head_is_dropped_while_others_are_served(output: Path) -> N
                 if readable:
                     with contextlib.suppress(ConnectionResetError):
                         answer = read_until_closed(slow)
+                    dropped = True
                     break
         finally:
             slow.close()
     assert 0 < sent < len(head)
-    assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
-    assert b"Connection: close\r\n" in answer
+    assert dropped
+    # Bytes sent after the server's last read can turn its close into a reset, which
+    # may discard the 408 on the way: then there is no answer, but never another one.
+    if answer:
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+        assert b"Connection: close\r\n" in answer
     assert others and set(others) == {200}
 
 
