@@ -230,8 +230,8 @@ def start_nginx(nginx: str, root: Path, work: Path) -> Server:
 
 def stop(server: Server) -> None:
     if server.process.poll() is None:
-        # feeds serve ends cleanly on Ctrl-C; nginx shuts down fast on SIGTERM.
-        server.process.send_signal(signal.SIGINT if server.name == "feeds" else signal.SIGTERM)
+        # SIGTERM, not SIGINT: a shell's background job starts with SIGINT ignored.
+        server.process.send_signal(signal.SIGTERM)
         try:
             server.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
