@@ -16,8 +16,8 @@ reported, since other work on the machine makes single runs noisy):
 - ``gzip``: GETs with ``Accept-Encoding: gzip`` -> 200 with a gzip body;
 - ``concurrent``: 50 keep-alive connections of gzip GETs: req/s and latency p50/p99/max.
 
-Results go to stdout as a table, and to ``--json`` when given.  The numbers we measured
-are in bench/README.md.
+Results go to stdout as a table, and to ``--json`` when given, with the machine's load
+average before and after: other work on the machine moves the figures a lot.
 """
 
 from __future__ import annotations
