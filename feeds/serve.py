@@ -18,8 +18,10 @@ Validators
 ----------
 The ETag is the SHA-256 of the file's bytes (its first 32 hex digits), so a
 file rewritten with the same bytes keeps its tag and clients do not download
-it again.  Hashing needs the bytes: the first request for each *version* of a
-file reads it once.  The tag is then kept per path together with that
+it again; a tag made from ``stat`` data alone (as nginx makes it) would change
+with every rewrite, and would not match the tags clients already hold.
+Hashing needs the bytes: the first request for each *version* of a file reads
+it once.  The tag is then kept per path together with that
 version's identity from ``stat``: device, inode, size, ``mtime_ns`` and
 ``ctime_ns``.  A later request ``stat``\\s the path and, when the identity is
 the same, decides ``304`` from memory without opening the file.  The
