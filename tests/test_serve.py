@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import errno
 import gzip
 import hashlib
 import http.client
 import os
+import random
+import re
+import resource
+import select
+import selectors
 import signal
+import socket
+import struct
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from feeds import serve
 from feeds.errors import ConfigError
-from feeds.serve import ServeSettings, make_server
+from feeds.serve import OutputServer, ServeSettings, make_server
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -124,25 +135,81 @@ def etag_of(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
+def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Remember a version as soon as it is read.
+
+    The files of a test are seconds old at most, and the server reads files changed
+    within RACY_SECONDS (by mtime or ctime, which cannot be set back) on every request.
+    """
+    monkeypatch.setattr(serve, "RACY_SECONDS", 0.0)
+
+
+class Opens:
+    """Every os.open of a file under ``root``: the only way the server opens files."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, root: Path) -> None:
+        self.paths: list[str] = []
+        self._prefix = os.path.realpath(root) + os.sep
+        real_open = os.open
+
+        def counting(path: Any, flags: int, mode: int = 0o777, **kwargs: Any) -> int:
+            name = os.fspath(path)
+            if isinstance(name, str) and name.startswith(self._prefix):
+                self.paths.append(name[len(self._prefix) :])
+            return real_open(path, flags, mode, **kwargs)
+
+        monkeypatch.setattr(os, "open", counting)
+
+    def of(self, name: str) -> int:
+        return self.paths.count(name)
+
+
+class Compressions:
+    """Every gzip.compress call, by size of its input."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.inputs: list[int] = []
+        real_compress = gzip.compress
+
+        def counting(data: bytes, *args: Any, **kwargs: Any) -> bytes:
+            self.inputs.append(len(data))
+            return real_compress(data, *args, **kwargs)
+
+        monkeypatch.setattr(gzip, "compress", counting)
+
+
+@contextlib.contextmanager
+def serving(root: Path, **overrides: Any) -> Iterator[tuple[Running, OutputServer]]:
+    """A server for ``root`` on a free port, running in a thread until the block ends."""
+    log: list[str] = []
+    settings = ServeSettings(root=root, port=0, max_age=120, **overrides)
+    httpd = make_server(settings, log=log.append)
+    # A short poll interval keeps shutdown, and so each test, fast.
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield Running(root=root, port=int(httpd.server_address[1]), log=log), httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+
+
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Running]:
+def output(tmp_path: Path) -> Path:
     root = tmp_path / "output"
     root.mkdir()
     write_tree(root)
     (tmp_path / "secret").write_bytes(SECRET)
     (root / "releases" / "outside.html").symlink_to(tmp_path / "secret")
     (root / "news" / "latest.xml").symlink_to(root / "news" / "atom.xml")
-    log: list[str] = []
-    httpd = make_server(ServeSettings(root=root, port=0, max_age=120), log=log.append)
-    # A short poll interval keeps shutdown, and so each test, fast.
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield Running(root=root, port=int(httpd.server_address[1]), log=log)
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
+    return root
+
+
+@pytest.fixture
+def server(output: Path) -> Iterator[Running]:
+    with serving(output) as (running, _):
+        yield running
 
 
 # --- media types and headers --------------------------------------------------------
@@ -444,7 +511,13 @@ def test_missing_root_is_a_config_error(tmp_path: Path) -> None:
 # --- atomic replacement -----------------------------------------------------------
 
 
-def test_replacement_during_concurrent_reads_is_never_mixed(server: Running) -> None:
+@pytest.mark.parametrize("remembered", [False, True], ids=["read-each-time", "sendfile"])
+def test_replacement_during_concurrent_reads_is_never_mixed(
+    server: Running, monkeypatch: pytest.MonkeyPatch, remembered: bool
+) -> None:
+    if remembered:
+        # Versions are remembered at once, so bodies go out by sendfile from the open file.
+        settle_at_once(monkeypatch)
     path = server.root / "news/atom.xml"
     # Big enough that a read spans many chunks; different lengths and contents.
     old = b"<!-- old -->" + b"a" * 600_000
@@ -528,3 +601,492 @@ def test_busy_port_is_a_config_error(server: Running) -> None:
         make_server(ServeSettings(root=server.root, port=server.port))
     reason = os.strerror(errno.EADDRINUSE)  # "Address already in use" on Linux
     assert caught.value.problems == [f"127.0.0.1:{server.port}: cannot listen: {reason}"]
+
+
+# --- remembered versions: cheap 304s and cached gzip bodies -------------------------------
+
+
+def test_304_is_answered_without_opening_the_file(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle_at_once(monkeypatch)
+    opens = Opens(monkeypatch, output)
+    with serving(output) as (server, _):
+        first = server.get("/news/atom.xml")
+        folder = server.get("/news/")
+        # The first request of a version reads it (to hash it): the counting works.
+        assert opens.of("news/atom.xml") == 1
+        assert opens.of("news/index.html") == 1
+        conditionals = [
+            ("/news/atom.xml", {"If-None-Match": first.headers["etag"]}),
+            ("/news/atom.xml", {"If-None-Match": f'"other", W/{first.headers["etag"]}'}),
+            ("/news/atom.xml", {"If-Modified-Since": first.headers["last-modified"]}),
+            ("/news/", {"If-None-Match": folder.headers["etag"]}),
+        ]
+        for path, headers in conditionals:
+            for method in ("GET", "HEAD"):
+                reply = server.request(method, path, headers)
+                assert reply.status == 304
+                assert reply.body == b""
+                assert reply.headers["etag"] == (
+                    folder.headers["etag"] if path == "/news/" else first.headers["etag"]
+                )
+        assert opens.of("news/atom.xml") == 1
+        assert opens.of("news/index.html") == 1
+        assert len(server.log) == 2 + 2 * len(conditionals)
+        assert all(line.endswith(" 304") for line in server.log[2:])
+
+
+def test_a_new_version_is_read_again(output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    settle_at_once(monkeypatch)
+    opens = Opens(monkeypatch, output)
+    path = output / "news/rss.xml"
+    with serving(output) as (server, _):
+        before = server.get("/news/rss.xml").headers["etag"]
+        changed = RSS.replace(b"CSTO news", b"CSTO press")
+        replace_file(path, changed)
+        reply = server.get("/news/rss.xml", If_None_Match=before)
+        assert reply.status == 200
+        assert reply.body == changed
+        assert reply.headers["etag"] == etag_of(changed)
+        assert opens.of("news/rss.xml") == 2
+        # Touched in place with the same bytes: a new ctime, so read once more, same tag.
+        os.utime(path)
+        assert server.get("/news/rss.xml", If_None_Match=etag_of(changed)).status == 304
+        assert opens.of("news/rss.xml") == 3
+        assert server.get("/news/rss.xml", If_None_Match=etag_of(changed)).status == 304
+        assert opens.of("news/rss.xml") == 3
+
+
+def test_young_files_are_read_on_every_request(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Written a moment ago: the file may still change within the same clock tick.
+    opens = Opens(monkeypatch, output)
+    with serving(output) as (server, _):
+        tag = server.get("/news/rss.xml").headers["etag"]
+        assert server.get("/news/rss.xml", If_None_Match=tag).status == 304
+        assert opens.of("news/rss.xml") == 2
+        settle_at_once(monkeypatch)
+        assert server.get("/news/rss.xml", If_None_Match=tag).status == 304
+        assert server.get("/news/rss.xml", If_None_Match=tag).status == 304
+        assert opens.of("news/rss.xml") == 3
+
+
+def test_gzip_body_is_compressed_once_per_version(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle_at_once(monkeypatch)
+    opens = Opens(monkeypatch, output)
+    compressions = Compressions(monkeypatch)
+    path = output / "news/atom.xml"
+    with serving(output) as (server, _):
+        first = server.get("/news/atom.xml", Accept_Encoding="gzip")
+        assert gzip.decompress(first.body) == ATOM
+        assert compressions.inputs == [len(ATOM)]
+        for method in ("GET", "HEAD"):
+            again = server.request(method, "/news/atom.xml", {"Accept-Encoding": "gzip"})
+            assert again.status == 200
+            assert again.body == (first.body if method == "GET" else b"")
+            assert again.headers["content-length"] == str(len(first.body))
+            assert again.headers["etag"] == first.headers["etag"]
+        # Served from memory: neither compressed nor even opened again.
+        assert compressions.inputs == [len(ATOM)]
+        assert opens.of("news/atom.xml") == 1
+
+        changed = ATOM.replace(b"Armenia", b"Kazakhstan")
+        replace_file(path, changed)
+        fresh = server.get(
+            "/news/atom.xml", Accept_Encoding="gzip", If_None_Match=first.headers["etag"]
+        )
+        assert fresh.status == 200
+        assert gzip.decompress(fresh.body) == changed
+        assert fresh.headers["etag"] == etag_of(changed)[:-1] + '-gz"'
+        assert server.get("/news/atom.xml", Accept_Encoding="gzip").body == fresh.body
+        assert compressions.inputs == [len(ATOM), len(changed)]
+
+
+def test_gzip_cache_is_bounded_by_bytes(output: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(7)
+    words = ["treaty", "council", "border", "exercise", "session", "statement", "forces"]
+    texts = {
+        name: " ".join(rng.choice(words) + str(rng.randrange(1000)) for _ in range(4000)).encode()
+        for name in ("a.txt", "b.txt", "c.txt")
+    }
+    packed = max(len(gzip.compress(text, compresslevel=6, mtime=0)) for text in texts.values())
+    for name, text in texts.items():
+        (output / name).write_bytes(text)
+    settle_at_once(monkeypatch)
+    compressions = Compressions(monkeypatch)
+    # Room for two bodies, not three.
+    with serving(output, gzip_cache_bytes=packed * 5 // 2) as (server, _):
+        for name in ("a.txt", "b.txt", "c.txt", "c.txt", "b.txt"):
+            reply = server.get(f"/{name}", Accept_Encoding="gzip")
+            assert gzip.decompress(reply.body) == texts[name]
+        assert len(compressions.inputs) == 3  # c and b were still cached
+        reply = server.get("/a.txt", Accept_Encoding="gzip")
+        assert gzip.decompress(reply.body) == texts["a.txt"]
+        assert len(compressions.inputs) == 4  # a, least recently used, had been evicted
+
+
+# --- connections and limits ---------------------------------------------------------------
+
+
+def raw_request(path: str, *extra: str) -> bytes:
+    lines = [f"GET {path} HTTP/1.1", "Host: 127.0.0.1", *extra]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def read_until_closed(sock: socket.socket) -> bytes:
+    chunks = []
+    while chunk := sock.recv(65536):
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def exchange_concurrently(
+    port: int, count: int, request: bytes, *, seconds: float = 30.0, watch: Callable[[], None]
+) -> list[bytes]:
+    """Open ``count`` connections at once, send ``request`` on each, read until each closes."""
+    selector = selectors.DefaultSelector()
+    replies: dict[socket.socket, bytearray] = {}
+    sockets = []
+    for _ in range(count):
+        sock = socket.socket()
+        sock.setblocking(False)
+        sock.connect_ex(("127.0.0.1", port))
+        sockets.append(sock)
+        replies[sock] = bytearray()
+        selector.register(sock, selectors.EVENT_WRITE)
+    pending = set(sockets)
+    deadline = time.monotonic() + seconds
+    try:
+        while pending and time.monotonic() < deadline:
+            watch()
+            for key, mask in selector.select(0.05):
+                sock = key.fileobj
+                assert isinstance(sock, socket.socket)
+                if mask & selectors.EVENT_WRITE:
+                    if sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                        sock.sendall(request)
+                        selector.modify(sock, selectors.EVENT_READ)
+                    continue
+                try:
+                    chunk = sock.recv(65536)
+                except ConnectionError:
+                    chunk = b""
+                if chunk:
+                    replies[sock] += chunk
+                else:
+                    selector.unregister(sock)
+                    pending.discard(sock)
+    finally:
+        selector.close()
+        for sock in sockets:
+            sock.close()
+    return [bytes(replies[sock]) for sock in sockets]
+
+
+def test_500_concurrent_connections_are_all_answered(output: Path) -> None:
+    ensure_descriptors(2000)
+    with serving(output) as (server, _):
+        replies = exchange_concurrently(
+            server.port,
+            500,
+            raw_request("/news/rss.xml", "Connection: close"),
+            watch=lambda: None,
+        )
+    assert len(replies) == 500
+    for reply in replies:
+        assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+        assert reply.endswith(b"\r\n\r\n" + RSS)
+    assert len(server.log) == 500
+
+
+def test_connections_beyond_the_limit_wait_and_are_answered(output: Path) -> None:
+    with serving(output, max_connections=8) as (server, httpd):
+        peak = 0
+
+        def watch() -> None:
+            nonlocal peak
+            peak = max(peak, httpd.connections)
+
+        replies = exchange_concurrently(
+            server.port, 100, raw_request("/feeds.opml", "Connection: close"), watch=watch
+        )
+    assert [reply.split(b"\r\n", 1)[0] for reply in replies] == [b"HTTP/1.1 200 OK"] * 100
+    assert all(reply.endswith(OPML) for reply in replies)
+    assert 1 <= peak <= 8
+
+
+def ensure_descriptors(wanted: int) -> None:
+    """Both ends of every connection live in this process: raise the soft limit if needed."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        ceiling = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (ceiling, hard))
+
+
+def test_listen_backlog_holds_at_least_128_connections(output: Path) -> None:
+    httpd = make_server(ServeSettings(root=output, port=0))
+    port = int(httpd.server_address[1])
+    clients = []
+    try:
+        assert httpd.request_queue_size >= 128
+        # Not serving yet, so nothing is accepted: the kernel completes handshakes only
+        # while the backlog has room (backlog + 1 on Linux), then drops further SYNs.
+        for _ in range(200):
+            client = socket.socket()
+            client.setblocking(False)
+            client.connect_ex(("127.0.0.1", port))
+            clients.append(client)
+        connected: set[socket.socket] = set()
+        deadline = time.monotonic() + 3.0
+        while time.monotonic() < deadline and len(connected) < 128:
+            waiting = [client for client in clients if client not in connected]
+            _, writable, _ = select.select([], waiting, [], 0.05)
+            for client in writable:
+                if client.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) == 0:
+                    connected.add(client)
+        assert len(connected) >= 128
+    finally:
+        for client in clients:
+            client.close()
+        httpd.server_close()
+
+
+def test_worker_threads_are_bounded(output: Path) -> None:
+    assert make_server(ServeSettings(root=output, port=0)).max_workers == 64
+    names = [f"page-{index}.html" for index in range(30)]
+    for name in names:
+        (output / name).write_bytes(f"<p>{name}</p>\n".encode())
+    with serving(output, workers=3) as (server, httpd):
+        assert httpd.max_workers == 3
+        before = set(threading.enumerate())
+        clients = [socket.create_connection(("127.0.0.1", server.port), timeout=10) for _ in names]
+        try:
+            # Every request needs a worker (new files); all connections stay open meanwhile.
+            for client, name in zip(clients, names, strict=True):
+                client.sendall(raw_request(f"/{name}"))
+            for client, name in zip(clients, names, strict=True):
+                reply = b""
+                while not reply.endswith(f"<p>{name}</p>\n".encode()):
+                    chunk = client.recv(65536)
+                    assert chunk, f"{name}: closed before the body"
+                    reply += chunk
+                assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+            started = [thread for thread in threading.enumerate() if thread not in before]
+            assert httpd.connections == len(names)
+            assert 1 <= len(started) <= 3
+        finally:
+            for client in clients:
+                client.close()
+
+
+def test_slow_request_head_is_dropped_while_others_are_served(output: Path) -> None:
+    head = raw_request("/news/atom.xml", "X-Padding: " + "p" * 200)
+    with serving(output, header_timeout=0.5) as (server, _):
+        slow = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        sent = 0
+        answer = b""
+        dropped = False
+        others = []
+        try:
+            # One byte at a time, at least 50 ms apart: the whole head would take 13 s.
+            for byte in head:
+                try:
+                    slow.sendall(bytes([byte]))
+                except OSError:
+                    dropped = True
+                    break
+                sent += 1
+                others.append(server.get("/news/rss.xml").status)
+                readable, _, _ = select.select([slow], [], [], 0.05)
+                if readable:
+                    with contextlib.suppress(ConnectionResetError):
+                        answer = read_until_closed(slow)
+                    dropped = True
+                    break
+        finally:
+            slow.close()
+    assert 0 < sent < len(head)
+    assert dropped
+    # Bytes sent after the server's last read can turn its close into a reset, which
+    # may discard the 408 on the way: then there is no answer, but never another one.
+    if answer:
+        assert answer.startswith(b"HTTP/1.1 408 Request Timeout\r\n")
+        assert b"Connection: close\r\n" in answer
+    assert others and set(others) == {200}
+
+
+def test_idle_keep_alive_connection_is_closed(output: Path) -> None:
+    with serving(output, idle_timeout=0.3) as (server, _):
+        client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+        try:
+            client.sendall(raw_request("/feeds.opml"))
+            reply = b""
+            while not reply.endswith(OPML):
+                reply += client.recv(65536)
+            # No second request: the server closes (recv returns b"", not a timeout).
+            assert client.recv(65536) == b""
+        finally:
+            client.close()
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+
+
+def test_client_leaving_mid_response_is_silent(
+    output: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    settle_at_once(monkeypatch)
+    big = os.urandom(8_000_000)
+    (output / "news/data.bin").write_bytes(big)
+    with serving(output) as (server, _):
+        # The first answer sends bytes it read; the second, of a remembered version, uses
+        # sendfile.  Either way the client reads a little, then resets the connection.
+        for _ in range(2):
+            client = socket.create_connection(("127.0.0.1", server.port), timeout=10)
+            client.sendall(raw_request("/news/data.bin"))
+            assert client.recv(1024).startswith(b"HTTP/1.1 200 OK\r\n")
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()
+        time.sleep(0.2)
+        assert server.get("/news/rss.xml").body == RSS
+        whole = server.get("/news/data.bin")
+        assert whole.body == big
+    out, err = capfd.readouterr()
+    assert err == ""
+    assert out == ""
+
+
+# --- HTTP details ---------------------------------------------------------------------
+
+
+def exchange(port: int, data: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+        client.sendall(data)
+        return read_until_closed(client)
+
+
+def test_pipelined_requests_are_answered_in_order(server: Running) -> None:
+    data = (
+        raw_request("/news/rss.xml")
+        + raw_request("/nothing")
+        + raw_request("/feeds.opml", "Connection: close")
+    )
+    reply = exchange(server.port, data)
+    assert re.findall(rb"HTTP/1\.1 \d{3} [A-Za-z ]+(?=\r\n)", reply) == [
+        b"HTTP/1.1 200 OK",
+        b"HTTP/1.1 404 Not Found",
+        b"HTTP/1.1 200 OK",
+    ]
+    assert reply.index(RSS) < reply.index(b"not found\n") < reply.index(OPML)
+    assert reply.endswith(OPML)
+
+
+def test_http_1_0_keeps_the_connection_only_when_asked(server: Running) -> None:
+    closing = exchange(server.port, b"GET /feeds.opml HTTP/1.0\r\n\r\n")
+    assert closing.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert b"\r\nConnection: close\r\n" in closing
+    assert closing.endswith(OPML)
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as client:
+        client.sendall(b"GET /feeds.opml HTTP/1.0\r\nConnection: keep-alive\r\n\r\n")
+        reply = b""
+        while not reply.endswith(OPML):
+            reply += client.recv(65536)
+        assert b"\r\nConnection: keep-alive\r\n" in reply
+        client.sendall(b"GET /status.json HTTP/1.0\r\n\r\n")
+        assert read_until_closed(client).endswith(STATUS)
+
+
+def test_bare_lf_line_ends_are_accepted(server: Running) -> None:
+    reply = exchange(server.port, b"GET /feeds.opml HTTP/1.1\nConnection: close\n\n")
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert reply.endswith(OPML)
+
+
+@pytest.mark.parametrize(
+    ("data", "status"),
+    [
+        (b"GET /feeds.opml\r\n\r\n", b"400 Bad Request"),
+        (b"GET  /feeds.opml HTTP/1.1\r\n\r\n", b"400 Bad Request"),
+        (b"GET /feeds.opml HTTP/1.1\r\nHost : x\r\n\r\n", b"400 Bad Request"),
+        (b"GET /feeds.opml HTTP/1.1\r\nHost: x\r\n folded\r\n\r\n", b"400 Bad Request"),
+        (b"GET /feeds.opml HTTP/2.0\r\n\r\n", b"505 HTTP Version Not Supported"),
+        (b"GET /" + b"a" * 40_000 + b" HTTP/1.1\r\n\r\n", b"431 Request Header Fields Too Large"),
+        (
+            b"GET / HTTP/1.1\r\n" + b"X-A: b\r\n" * 101 + b"\r\n",
+            b"431 Request Header Fields Too Large",
+        ),
+    ],
+)
+def test_malformed_heads_get_an_error_and_the_connection_closes(
+    server: Running, data: bytes, status: bytes
+) -> None:
+    reply = exchange(server.port, data)
+    assert reply.startswith(b"HTTP/1.1 " + status + b"\r\n")
+    assert b"\r\nConnection: close\r\n" in reply
+    assert server.log[-1].endswith(" " + status.split(b" ")[0].decode())
+
+
+# --- starting ---------------------------------------------------------------------------
+
+
+def test_server_listens_as_soon_as_it_is_made(output: Path) -> None:
+    httpd = make_server(ServeSettings(root=output, port=0))
+    port = int(httpd.server_address[1])
+    assert httpd.url == f"http://127.0.0.1:{port}/"
+    # Connected and sent before anything serves: the request waits in the backlog.
+    client = socket.create_connection(("127.0.0.1", port), timeout=10)
+    client.sendall(raw_request("/feeds.opml", "Connection: close"))
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        reply = read_until_closed(client)
+    finally:
+        client.close()
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(timeout=5)
+    assert reply.startswith(b"HTTP/1.1 200 OK\r\n")
+    assert reply.endswith(OPML)
+
+
+@pytest.mark.parametrize("port", [-1, 65536, 70000])
+def test_bad_port_is_a_config_error(output: Path, port: int) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_server(ServeSettings(root=output, port=port))
+    assert caught.value.problems == [
+        f"127.0.0.1:{port}: cannot listen: port must be a number from 0 to 65535"
+    ]
+
+
+def test_address_of_another_machine_is_a_config_error(output: Path) -> None:
+    # 192.0.2.1 is reserved for documentation: no interface here has it, so bind fails.
+    with pytest.raises(ConfigError) as caught:
+        make_server(ServeSettings(root=output, host="192.0.2.1", port=8080))
+    reason = os.strerror(errno.EADDRNOTAVAIL)  # "Cannot assign requested address"
+    assert caught.value.problems == [f"192.0.2.1:8080: cannot listen: {reason}"]
+
+
+def test_bad_limits_are_config_errors(output: Path) -> None:
+    with pytest.raises(ConfigError) as caught:
+        make_server(ServeSettings(root=output, port=0, workers=0, header_timeout=0))
+    assert caught.value.problems == [
+        "serve: workers must be at least 1, not 0",
+        "serve: header_timeout must be more than 0 seconds, not 0",
+    ]
+
+
+def test_a_failure_while_answering_is_a_500_and_serving_goes_on(
+    server: Running, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(OutputServer, "_answer_file", broken)
+    reply = server.get("/news/atom.xml")
+    assert reply.status == 500
+    assert reply.body == b"internal server error\n"
+    assert "RuntimeError: broken on purpose" in capfd.readouterr().err
+    monkeypatch.undo()
+    assert server.get("/news/atom.xml").body == ATOM
