@@ -113,12 +113,14 @@ def cmd_publish(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
-    from feeds.serve import ServeSettings, serve_forever
+    from feeds.serve import ServeSettings, make_server, run
 
     config = _config(args)
     settings = ServeSettings(root=config.output, host=args.host, port=args.port)
-    console.err.write(f"serving {config.output} on http://{args.host}:{args.port}/\n")
-    serve_forever(settings, log=console.info if console.interactive else None)
+    # Bound first: a busy or invalid port is reported before anything says "serving".
+    server = make_server(settings, log=console.info if console.interactive else None)
+    console.err.write(f"serving {config.output} on {server.url}\n")
+    run(server)
     return EXIT_OK
 
 
