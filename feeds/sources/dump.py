@@ -15,9 +15,10 @@ from pathlib import Path
 from feeds.config import SourceConfig
 from feeds.errors import InputError
 from feeds.parsing.dump import parse_dump, teaser_candidates
-from feeds.parsing.text import decode_document, paragraph_key
+from feeds.parsing.text import paragraph_key
 from feeds.sources.base import SourceContext, SourceRun
 from feeds.store import FileRecord
+from feeds.text.decode import decode_bytes
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,10 @@ class DumpSource:
                         FileRecord(stat.st_size, stat.st_mtime_ns, digest, previous.candidates),
                     )
                     continue
-                text = decode_document(data, locator=display, encoding=source.encoding)
+                override = None if source.encoding == "auto" else source.encoding
+                decoded = decode_bytes(data, locator=display, override=override)
+                text = decoded.text
+                run.warnings.extend(decoded.warnings)
             except InputError as exc:
                 run.problems.append(exc)
                 continue
