@@ -16,12 +16,14 @@ from feeds.model import DateOrigin, ParsedDocument
 from feeds.parsing.html import ListingItem, parse_article, parse_listing
 from feeds.parsing.html_rules import HtmlRules
 from feeds.sources.base import SourceContext, SourceRun
-from feeds.sources.http import Fetched, HttpRetriever, HttpSettings, Validators
+from feeds.sources.http import Fetched, HttpRetriever, HttpSettings, Validators, origin_of
 from feeds.store import Store
 
 
-def http_settings(config: Config) -> HttpSettings:
+def http_settings(config: Config, *urls: str) -> HttpSettings:
+    """Settings for the configuration's sources; ``urls`` adds more origins to allow."""
     http = config.http
+    named = [source.url for source in config.sources if source.url] + list(urls)
     return HttpSettings(
         user_agent=http.user_agent,
         timeout=http.timeout,
@@ -31,7 +33,7 @@ def http_settings(config: Config) -> HttpSettings:
         max_bytes=http.max_bytes,
         respect_robots=http.respect_robots,
         allow_private_addresses=http.allow_private_addresses,
-        allowed_hosts=config.allowed_hosts,
+        allowed_origins=frozenset(o for o in map(origin_of, named) if o is not None),
     )
 
 
@@ -141,6 +143,7 @@ class HtmlSource:
                 run.items += context.store.listing_count(source.name, url)
                 continue
             page = parse_listing(fetched.text, url=fetched.final_url, rules=rules)
+            run.warnings.extend(fetched.warnings)
             if page.used_fallback and page.items:
                 run.warnings.append(
                     f"{url}: the site profile's listing selectors matched nothing; the generic "
@@ -168,6 +171,7 @@ class HtmlSource:
         run.requests += 1
         fetched = fetch_whole(http, item.url)
         document = parse_article(fetched.text, url=fetched.final_url, rules=rules)
+        run.warnings.extend(fetched.warnings)
         run.parsed += 1
         article = document.article
         if article is None:
@@ -185,11 +189,7 @@ def describe_page(config: Config, url: str) -> str:
     from feeds.profile import profile_for
 
     profile = profile_for(config)
-    settings = replace(
-        http_settings(config),
-        allowed_hosts=config.allowed_hosts | {(urlsplit(url).hostname or "").lower()},
-    )
-    with HttpRetriever(settings) as http:
+    with HttpRetriever(http_settings(config, url)) as http:
         fetched = http.fetch(url)
     lines = [f"url:        {fetched.final_url}", f"charset:    {fetched.encoding}"]
     try:
