@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
 import httpx
 import pytest
@@ -899,6 +900,50 @@ def test_at_most_per_host_concurrency_requests_run_at_once() -> None:
 
     assert texts == ["ok"] * 5
     assert running == [0, 2]
+
+
+# -- POST (WebSub pings) -----------------------------------------------------------------
+
+HUB = "https://hub.example.org/"
+
+
+def test_post_sends_a_form_once_and_returns_any_status() -> None:
+    site = Site()
+    site.add(HUB, (500, {}, b"hub trouble"))
+    form = {"hub.mode": "publish", "hub.url": "https://feeds.example.org/csto/all/atom.xml"}
+
+    with retriever(site, allowed_origins=frozenset({HUB})) as http:
+        status = http.post(HUB, form)
+
+    assert status == 500
+    assert site.urls == [HUB]  # no robots.txt, no retry
+    request = site.requests[0]
+    assert request.method == "POST"
+    assert request.headers["user-agent"] == UA
+    assert request.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert parse_qsl(request.content.decode()) == list(form.items())
+
+
+def test_post_keeps_the_policy_and_the_deadline() -> None:
+    fake = FakeTime()
+
+    def late(request: httpx.Request) -> httpx.Response:
+        fake.now += 10
+        return httpx.Response(204)
+
+    site = Site()
+    site.add(HUB, late)
+    with retriever(site, fake, allowed_origins=frozenset({HUB})) as http:
+        with pytest.raises(FetchError) as slow:
+            http.post(HUB, {"hub.mode": "publish"})
+        with pytest.raises(FetchError) as elsewhere:
+            http.post("https://other.example.org/hub", {"hub.mode": "publish"})
+
+    assert str(slow.value) == f"{HUB}: no complete answer within 5 s"
+    assert str(elsewhere.value) == (
+        "https://other.example.org/hub: https://other.example.org/ refused"
+        " (not an origin the sources name)"
+    )
 
 
 # -- the body as text ------------------------------------------------------------------------------

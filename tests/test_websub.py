@@ -50,7 +50,8 @@ class Hub:
 
 
 def project_with_hub(make_project: Callable[..., Path], hub: str) -> Path:
-    return make_project(extra=f"websub:\n  hub: {hub}\n")
+    # The hub listens on the loopback interface.
+    return make_project(extra=f"websub:\n  hub: {hub}\nhttp:\n  allow_private_addresses: true\n")
 
 
 def topics(*sections: str) -> list[str]:

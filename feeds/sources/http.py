@@ -40,7 +40,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -266,7 +266,7 @@ class HttpRetriever:
     def close(self) -> None:
         self._client.close()
 
-    # -- the one public operation ---------------------------------------------
+    # -- the public operations ---------------------------------------------
 
     def fetch(self, url: str, *, validators: Validators | None = None) -> Fetched:
         """GET ``url``; raise :class:`FetchError` ("<url>: <reason>") on any failure."""
@@ -282,6 +282,22 @@ class HttpRetriever:
         except (_Refused, _Unusable) as exc:
             raise FetchError(url, exc.reason) from None
         raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+
+    def post(self, url: str, data: Mapping[str, str]) -> int:
+        """POST ``data`` as a form (a WebSub publish ping); return the answer's status.
+
+        The same policy as :meth:`fetch` (allowed origins, addresses, User-Agent,
+        deadline), but one attempt, no robots.txt (a ping is not crawling), no pacing
+        and no redirect followed: the status, whatever it is, is the caller's to judge.
+        Raise :class:`FetchError` when no answer comes back.
+        """
+        target = _parse(url)
+        self._check(url, target, redirected=False)
+        try:
+            reply = self._send_once(target, {}, None, method="POST", data=dict(data), pace=False)
+        except (_Transient, _Refused, _Unusable) as exc:
+            raise FetchError(url, exc.reason) from None
+        return reply.status
 
     # -- policy --------------------------------------------------------------
 
