@@ -188,6 +188,16 @@ def test_validators_are_sent_and_a_304_keeps_them() -> None:
     assert request.headers["if-modified-since"] == "Tue, 10 Dec 2024 09:00:00 GMT"
 
 
+def test_a_changed_page_comes_back_in_full_despite_validators() -> None:
+    site = Site()
+    site.add(NEWS, (200, {"ETag": '"v2"'}, b"new text"))
+    with retriever(site, respect_robots=False) as http:
+        fetched = http.fetch(NEWS, validators=Validators(etag='"v1"'))
+
+    assert (fetched.status, fetched.not_modified, fetched.text) == (200, False, "new text")
+    assert fetched.validators == Validators('"v2"', None)
+
+
 def test_304_to_a_request_that_was_not_conditional_is_an_error() -> None:
     site = Site()
     site.add(NEWS, (304, {}, b""))
@@ -1031,6 +1041,18 @@ def test_304_round_trip(site_server: SiteServer) -> None:
     assert (second.status, second.not_modified, second.content) == (304, True, b"")
     assert second.validators == first.validators
     assert site_server.requests[1].headers["if-none-match"] == etag
+
+
+def test_query_and_percent_escapes_are_sent_as_given(site_server: SiteServer) -> None:
+    site_server.add_handler("/news/news_odkb/", lambda request: (200, {}, request.path))
+    site_server.add("/documents/statements/del%20ODKB/", "statement")
+
+    with loopback(site_server) as http:
+        listing = http.fetch(site_server.url("/news/news_odkb/?PAGEN_1=2"))
+        statement = http.fetch(site_server.url("/documents/statements/del%20ODKB/"))
+
+    assert listing.text == "/news/news_odkb/?PAGEN_1=2"
+    assert statement.text == "statement"
 
 
 def test_body_cut_short_by_the_server_is_an_error(site_server: SiteServer) -> None:
