@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
 
@@ -48,21 +47,28 @@ class SiteConfig(Schema):
     id_authority: Annotated[str, AfterValidator(_authority)] = "feeds"
 
 
-class HttpConfig(Schema):
-    """How feeds fetches pages (``http:``)."""
+class HttpSettings(Schema):
+    """How feeds fetches pages (``http:``); the one settings type of the HTTP client."""
 
     user_agent: str = "feeds/0.1 (+https://feeds.example.org/csto/)"
     #: Minimum seconds between the starts of two requests to one host.
     min_delay: float = Field(1.0, ge=0)
-    #: Seconds allowed for one answer.
+    #: Seconds one attempt may take, from connecting to the last byte of the body.
     timeout: float = Field(20.0, gt=0)
     #: Extra attempts after a connection error, a timeout, a 429 or a 5xx.
     retries: int = Field(3, ge=0)
-    #: Bodies are cut at this size and reported as truncated.
+    #: Bodies are cut at this many (decoded) bytes and reported as truncated.
     max_bytes: int = Field(5_000_000, gt=0)
     per_host_concurrency: int = Field(2, gt=0)
     respect_robots: bool = True
     allow_private_addresses: bool = False
+    #: Origins (``scheme://host[:port]``) that may be contacted besides those of the
+    #: sources, e.g. where the site redirects to.  Any other origin is refused.
+    allowed_origins: frozenset[str] = Field(frozenset(), strict=False)
+    backoff_base: float = Field(0.5, ge=0)
+    backoff_max: float = Field(30.0, ge=0)
+    #: A longer Retry-After is shortened to this.
+    retry_after_max: float = Field(120.0, ge=0)
 
 
 class WebsubConfig(Schema):
@@ -166,7 +172,7 @@ class ConfigFile(Schema):
     state: str = "state/feeds.sqlite"
     feed_size: int = Field(50, gt=0)
     lock_timeout: float = Field(30.0, ge=0)
-    http: HttpConfig = HttpConfig()
+    http: HttpSettings = HttpSettings()
     websub: WebsubConfig = WebsubConfig()
     profile: ProfileOverrides = ProfileOverrides()
     sections: list[SectionConfig]
@@ -191,7 +197,7 @@ class Config:
     feed_size: int
     sections: tuple[Section, ...]
     sources: tuple[DumpSourceConfig | HtmlSourceConfig | FeedSourceConfig, ...]
-    http: HttpConfig = field(default_factory=HttpConfig)
+    http: HttpSettings = field(default_factory=HttpSettings)
     lock_timeout: float = 30.0
     websub_hub: str | None = None
     #: Overrides merged onto the packaged site profile: {"dump": {...}, "html": {...}}.
@@ -212,15 +218,9 @@ class Config:
         return display_path(self.path)
 
     @property
-    def allowed_hosts(self) -> frozenset[str]:
-        """Hosts the configuration names; no other host is ever contacted."""
-        hosts = set()
-        for source in self.sources:
-            url = getattr(source, "url", None)
-            host = urlsplit(url).hostname if url else None
-            if host:
-                hosts.add(host.lower())
-        return frozenset(hosts)
+    def source_urls(self) -> list[str]:
+        """The URLs the sources name: their origins are the ones feeds may contact."""
+        return [url for source in self.sources if (url := getattr(source, "url", None))]
 
     def resolve(self, relative: str) -> Path:
         """A path of the config, relative to its folder."""

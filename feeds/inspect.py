@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from urllib.parse import urlsplit
-
 from feeds.config import Config
 from feeds.errors import FeedsError
 from feeds.model import DocumentKind, Retrieved
@@ -18,11 +15,7 @@ from feeds.sources.http import HttpRetriever
 def describe_page(config: Config, url: str) -> str:
     """What the profile finds on one page: as an article, and as a listing."""
     profile = profile_for(config)
-    settings = replace(
-        http_settings(config),
-        allowed_hosts=config.allowed_hosts | {(urlsplit(url).hostname or "").lower()},
-    )
-    with HttpRetriever(settings) as http:
+    with HttpRetriever(http_settings(config, url)) as http:
         fetched = http.fetch(url)
     lines = [f"url:        {fetched.final_url}", f"charset:    {fetched.encoding}"]
     document = Retrieved(

@@ -288,11 +288,12 @@ class _SourceRun:
         keys: set[str] = set()
         for document in dumps:
             try:
-                text = decode_dump(document)
+                decoded = decode_dump(document)
             except SourceError as exc:
                 failed[document.key] = exc
                 continue
-            texts[document.key] = text
+            text = texts[document.key] = decoded.text
+            self.report.warnings.extend(decoded.warnings)
             candidates = candidate_keys(text, self.profile)
             memory.remember_paragraphs(self.source.name, document.key, candidates)
             keys.update(_line_keys(text))
@@ -420,22 +421,20 @@ def _ping_hub(config: Config, written: Sequence[str]) -> list[str]:
     changed = [p for p in written if p.endswith(("/atom.xml", "/rss.xml", "/feed.json"))]
     if not hub or not changed:
         return []
-    import httpx
+    from feeds.sources.http import HttpRetriever, origin_of
 
     notices: list[str] = []
-    for path in changed:
-        topic = config.site.public_url + path
-        try:
-            response = httpx.post(
-                hub,
-                data={"hub.mode": "publish", "hub.url": topic},
-                headers={"User-Agent": config.http.user_agent},
-                timeout=config.http.timeout,
-            )
-            if response.status_code >= 300:
-                notices.append(
-                    f"{hub}: WebSub ping for {topic} answered HTTP {response.status_code}"
-                )
-        except httpx.HTTPError as exc:
-            notices.append(f"{hub}: WebSub ping for {topic} failed: {exc}")
+    # The hub is the one origin a ping may reach.
+    hub_origin = frozenset(o for o in [origin_of(hub)] if o is not None)
+    settings = config.http.model_copy(update={"allowed_origins": hub_origin})
+    with HttpRetriever(settings) as http:
+        for path in changed:
+            topic = config.site.public_url + path
+            try:
+                status = http.post(hub, {"hub.mode": "publish", "hub.url": topic})
+            except FetchError as exc:
+                notices.append(f"{hub}: WebSub ping for {topic} failed: {exc.reason}")
+                continue
+            if status >= 300:
+                notices.append(f"{hub}: WebSub ping for {topic} answered HTTP {status}")
     return notices

@@ -8,6 +8,7 @@ import pytest
 
 from feeds.config import DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig, load_config
 from feeds.errors import ConfigError
+from feeds.sources.base import http_settings
 
 MINIMAL = """\
 site:
@@ -44,7 +45,7 @@ def test_defaults_and_paths_relative_to_the_config(tmp_path: Path) -> None:
     assert config.http.allow_private_addresses is False
     dumps = config.sources[0]
     assert isinstance(dumps, DumpSourceConfig) and dumps.encoding == "auto"
-    assert config.allowed_hosts == frozenset()
+    assert config.source_urls == []
 
 
 def test_live_sources_name_the_only_hosts_contacted(tmp_path: Path) -> None:
@@ -54,7 +55,14 @@ def test_live_sources_name_the_only_hosts_contacted(tmp_path: Path) -> None:
         "  - {name: file, type: feed, path: feeds/partner.xml, section: news}\n"
     )
     config = load_config(write(tmp_path, text))
-    assert config.allowed_hosts == {"en.odkb-csto.org", "partner.example.org"}
+    assert config.source_urls == [
+        "https://EN.odkb-csto.org/news/news_odkb/",
+        "https://partner.example.org/feed.xml",
+    ]
+    assert http_settings(config).allowed_origins == {
+        "https://en.odkb-csto.org:443",
+        "https://partner.example.org:443",
+    }
     site = config.sources[1]
     assert isinstance(site, HtmlSourceConfig) and site.pages == 3
     source = config.sources[3]

@@ -13,8 +13,8 @@ import yaml
 from feeds.errors import ParseError
 from feeds.model import DateOrigin, ParsedDocument, ReleaseKind
 from feeds.parsing.dump import derive_title, parse_dump, teaser_candidates
-from feeds.parsing.text import decode_document
 from feeds.profile import default_profile
+from feeds.text.decode import decode_bytes
 from feeds.text.keys import paragraph_key
 
 DATA = Path(__file__).parent / "data" / "dumps"
@@ -35,7 +35,7 @@ def _cases() -> list[tuple[Path, Path]]:
 
 
 def _parse(path: Path, known: frozenset[str] = frozenset()) -> ParsedDocument:
-    text = decode_document(path.read_bytes(), locator=str(path))
+    text = decode_bytes(path.read_bytes(), locator=str(path)).text
     return parse_dump(text, locator=str(path), rules=RULES, known_paragraphs=known)
 
 
@@ -234,5 +234,5 @@ def test_derived_titles_take_no_stray_spacing() -> None:
     [("002_992e3ac4f41bb9cb.txt", dt.date(2024, 2, 16)), ("004_4b67952beaed8799.txt", None)],
 )
 def test_the_newest_sidebar_date_dates_the_copy(seed: str, observed: dt.date | None) -> None:
-    text = decode_document((SAMPLES / seed).read_bytes(), locator=seed)
+    text = decode_bytes((SAMPLES / seed).read_bytes(), locator=seed).text
     assert parse_dump(text, locator=seed, rules=RULES).observed == observed

@@ -21,8 +21,8 @@ import yaml
 from feeds.errors import ParseError
 from feeds.model import DateOrigin, ParsedDocument, ReleaseKind
 from feeds.parsing.dump import parse_dump, teaser_candidates
-from feeds.parsing.text import decode_document
 from feeds.profile import default_profile
+from feeds.text.decode import decode_bytes
 from feeds.text.keys import paragraph_key
 
 DATA = Path(__file__).parent / "data" / "dumps_blind"
@@ -40,7 +40,7 @@ def _dump_of(expected_file: Path) -> Path:
 
 
 def _text(path: Path) -> str:
-    return decode_document(path.read_bytes(), locator=str(path))
+    return decode_bytes(path.read_bytes(), locator=str(path)).text
 
 
 @functools.cache

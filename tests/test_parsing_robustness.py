@@ -15,8 +15,8 @@ import pytest
 from feeds.errors import ParseError
 from feeds.parsing.dump import parse_dump, teaser_candidates
 from feeds.parsing.html import parse_article, parse_listing
-from feeds.parsing.text import decode_document
 from feeds.profile import default_profile
+from feeds.text.decode import decode_bytes
 
 DATA = Path(__file__).parent / "data"
 SAMPLES = Path(__file__).parent.parent / "samples" / "dumps"
@@ -44,7 +44,7 @@ INSERTS = [
 
 def _dumps() -> list[str]:
     files = sorted(SAMPLES.glob("*.txt")) + sorted((DATA / "dumps_blind").glob("*.txt"))
-    return [decode_document(f.read_bytes(), locator=f.name) for f in files]
+    return [decode_bytes(f.read_bytes(), locator=f.name).text for f in files]
 
 
 def _mutate(text: str, rng: random.Random) -> str:

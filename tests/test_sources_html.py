@@ -243,7 +243,7 @@ def test_timeout_is_reported_and_the_article_read_next_time(
     site.add_handler(STATEMENT, stalled)
     assert refresh(config) == 1
     assert one_problem(capsys) == (
-        f"{site.url(STATEMENT)}: timed out (ReadTimeout) after 2 attempts"
+        f"{site.url(STATEMENT)}: no complete answer within 0.3 s after 2 attempts"
     )
     others_published(config, site, failed=STATEMENT)
     assert status(config)["sources"]["site-news"]["status"] == "failed"
@@ -286,7 +286,8 @@ def test_redirect_to_another_host_is_refused_without_contacting_it(
         assert refresh(project) == 1
         assert elsewhere.requests == []
     assert one_problem(capsys) == (
-        f"{site.url(STATEMENT)}: redirect to localhost refused (host not in sources)"
+        f"{site.url(STATEMENT)}: redirect to http://localhost:{elsewhere.port}/ refused"
+        " (another origin)"
     )
     assert site.count(STATEMENT) == 1
     others_published(project, site, failed=STATEMENT)
@@ -397,7 +398,9 @@ def test_only_hosts_named_in_the_config_are_contacted(
 
         assert refresh(project) == 1
         assert elsewhere.requests == []
-    assert one_problem(capsys) == f"{offsite}: host localhost refused (host not in sources)"
+    assert one_problem(capsys) == (
+        f"{offsite}: http://localhost:{elsewhere.port}/ refused (not an origin the sources name)"
+    )
     others_published(project, site, failed=STATEMENT)
 
 

@@ -16,7 +16,7 @@ from feeds.parsing.dump import parse_dump, teaser_candidates
 from feeds.parsing.html import parse_article
 from feeds.parsing.upstream import parse_feed
 from feeds.profile import Profile
-from feeds.text.decode import decode_bytes
+from feeds.text.decode import declared_charset, decode_bytes
 from feeds.text.keys import paragraph_key
 
 __all__ = [
@@ -29,17 +29,9 @@ __all__ = [
 ]
 
 
-def _charset(content_type: str) -> str | None:
-    for part in content_type.split(";")[1:]:
-        name, _, value = part.strip().partition("=")
-        if name.strip().lower() == "charset" and value.strip():
-            return value.strip().strip("\"'")
-    return None
-
-
-def decode_dump(document: Retrieved) -> str:
+def decode_dump(document: Retrieved) -> Decoded:
     override = None if document.encoding == "auto" else document.encoding
-    return decode_bytes(document.body, locator=document.locator, override=override).text
+    return decode_bytes(document.body, locator=document.locator, override=override)
 
 
 def candidate_keys(text: str, profile: Profile) -> set[str]:
@@ -60,7 +52,7 @@ def parse_document(
     teasers (dumps); ``text`` is the document already decoded, when it is."""
     if document.kind is DocumentKind.DUMP:
         if text is None:
-            text = decode_dump(document)
+            text = decode_dump(document).text
         return parse_dump(
             text, locator=document.locator, rules=profile.dump, known_paragraphs=known
         )
@@ -75,7 +67,7 @@ def parse_document(
     page = decode_bytes(
         document.body,
         locator=document.locator,
-        declared=_charset(document.content_type),
+        declared=declared_charset(document.content_type),
         markup=True,
     )
     parsed = parse_article(page.text, url=document.url or document.locator, rules=profile.html)

@@ -6,10 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from feeds.config import Config
+from feeds.config import Config, HttpSettings
 from feeds.errors import SourceError
 from feeds.model import FileStamp, Retrieved
-from feeds.sources.http import HttpSettings
+from feeds.sources.http import origin_of
 
 
 class Recall(Protocol):
@@ -59,16 +59,9 @@ class Retrieval:
 Progress = Callable[[str], None]
 
 
-def http_settings(config: Config) -> HttpSettings:
-    http = config.http
-    return HttpSettings(
-        user_agent=http.user_agent,
-        timeout=http.timeout,
-        min_delay=http.min_delay,
-        per_host_concurrency=http.per_host_concurrency,
-        retries=http.retries,
-        max_bytes=http.max_bytes,
-        respect_robots=http.respect_robots,
-        allow_private_addresses=http.allow_private_addresses,
-        allowed_hosts=config.allowed_hosts,
-    )
+def http_settings(config: Config, *urls: str) -> HttpSettings:
+    """The configuration's HTTP settings, allowing the origins of its sources, of the
+    configured extra origins and of ``urls``."""
+    named = [*config.http.allowed_origins, *config.source_urls, *urls]
+    origins = frozenset(o for o in map(origin_of, named) if o is not None)
+    return config.http.model_copy(update={"allowed_origins": origins})

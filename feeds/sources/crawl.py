@@ -102,6 +102,7 @@ def _read_listing(
             run.items += recall.listing_count(source.name, url)
             continue
         page = parse_listing(fetched.text, url=fetched.final_url, rules=rules)
+        run.warnings.extend(fetched.warnings)
         if page.used_fallback and page.items:
             run.warnings.append(
                 f"{url}: the site profile's listing selectors matched nothing; the generic "
