@@ -752,12 +752,12 @@ def exchange_concurrently(
     replies: dict[socket.socket, bytearray] = {}
     sockets = []
     for _ in range(count):
-        sock = socket.socket()
-        sock.setblocking(False)
-        sock.connect_ex(("127.0.0.1", port))
-        sockets.append(sock)
-        replies[sock] = bytearray()
-        selector.register(sock, selectors.EVENT_WRITE)
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))
+        sockets.append(client)
+        replies[client] = bytearray()
+        selector.register(client, selectors.EVENT_WRITE)
     pending = set(sockets)
     deadline = time.monotonic() + seconds
     try:
@@ -856,7 +856,8 @@ def test_listen_backlog_holds_at_least_128_connections(output: Path) -> None:
 
 
 def test_worker_threads_are_bounded(output: Path) -> None:
-    assert make_server(ServeSettings(root=output, port=0)).max_workers == 64
+    with make_server(ServeSettings(root=output, port=0)) as default:
+        assert default.max_workers == 64
     names = [f"page-{index}.html" for index in range(30)]
     for name in names:
         (output / name).write_bytes(f"<p>{name}</p>\n".encode())
