@@ -28,9 +28,9 @@ from typing import Any
 
 import pytest
 
-from feeds import serve
 from feeds.errors import ConfigError
-from feeds.serve import OutputServer, ServeSettings, make_server
+from feeds.serve import OutputServer, ServeSettings, files, make_server
+from feeds.serve.responder import Responder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,7 +141,7 @@ def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     The files of a test are seconds old at most, and the server reads files changed
     within RACY_SECONDS (by mtime or ctime, which cannot be set back) on every request.
     """
-    monkeypatch.setattr(serve, "RACY_SECONDS", 0.0)
+    monkeypatch.setattr(files, "RACY_SECONDS", 0.0)
 
 
 class Opens:
@@ -1084,7 +1084,7 @@ def test_a_failure_while_answering_is_a_500_and_serving_goes_on(
     def broken(*args: object) -> None:
         raise RuntimeError("broken on purpose")
 
-    monkeypatch.setattr(OutputServer, "_answer_file", broken)
+    monkeypatch.setattr(Responder, "_answer_file", broken)
     reply = server.get("/news/atom.xml")
     assert reply.status == 500
     assert reply.body == b"internal server error\n"
