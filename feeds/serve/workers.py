@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from feeds.serve.connections import Connection
 from feeds.serve.protocol import Request, Response
 
-Finished = tuple[Connection, Request, "concurrent.futures.Future[Response]"]
+Finished = tuple[Connection, Request, concurrent.futures.Future[Response]]
 
 
 class Workers:
