@@ -17,10 +17,10 @@ names, its type and cache lifetime), ``files`` (versions of files and their
 validators, the gzip cache) and ``protocol`` (HTTP/1.1 heads and the
 conditional rules).
 
-Limits (``settings``): the listen backlog, worker threads, open connections
-(more wait in the backlog), the idle time of a keep-alive connection, a total
-deadline for a request head (sending it a byte at a time does not keep a
-connection open), and the size of a head.
+Limits: the listen backlog, worker threads, open connections (more wait in
+the backlog), the idle time of a keep-alive connection and a total deadline for
+a request head (sending it a byte at a time does not keep a connection open),
+all in ``settings``; and the size of a head, in ``protocol``.
 
 This package imports the standard library and ``feeds.errors``, and nothing
 else of feeds, so that serving stays independent of how the files are made.

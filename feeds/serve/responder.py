@@ -4,6 +4,12 @@ The loop asks ``Responder.from_memory`` first; it answers only what needs no fil
 contents (a refusal, a ``304`` or a ``HEAD`` of a remembered version, a cached gzip
 body) and otherwise returns None, and the request goes to a worker thread that
 calls ``Responder.from_disk``.
+
+What is sent always belongs to one version of a file: a body read by a worker
+comes from the descriptor its validators were taken from; the body of a
+remembered version goes out with ``sendfile`` from the descriptor the worker
+opened, which pins that version; a cached gzip body is kept under the identity
+of the version it was made from.
 """
 
 from __future__ import annotations
