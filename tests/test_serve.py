@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import email.utils
 import errno
@@ -1091,3 +1092,20 @@ def test_a_failure_while_answering_is_a_500_and_serving_goes_on(
     assert "RuntimeError: broken on purpose" in capfd.readouterr().err
     monkeypatch.undo()
     assert server.get("/news/atom.xml").body == ATOM
+
+
+def test_the_serve_package_imports_only_the_standard_library_and_feeds_errors() -> None:
+    package = REPO_ROOT / "feeds" / "serve"
+    for module in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                allowed = top in sys.stdlib_module_names or name == "feeds.errors"
+                allowed = allowed or name.startswith("feeds.serve.") or name == "feeds.serve"
+                assert allowed, f"{module.name} imports {name}"
