@@ -32,6 +32,7 @@ from feeds.serve.protocol import Request, Response, accepts_gzip, not_modified, 
 from feeds.serve.routes import folder_location, inside, route
 
 _ALLOWED_METHODS = ("GET", "HEAD")
+# Versions remembered at most; the oldest go first.
 _MAX_VERSIONS = 65536
 _HAVE_SENDFILE = hasattr(os, "sendfile")
 
