@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import email.utils
 import errno
@@ -28,9 +29,9 @@ from typing import Any
 
 import pytest
 
-from feeds import serve
 from feeds.errors import ConfigError
-from feeds.serve import OutputServer, ServeSettings, make_server
+from feeds.serve import OutputServer, ServeSettings, files, make_server
+from feeds.serve.responder import Responder
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -141,7 +142,7 @@ def settle_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
     The files of a test are seconds old at most, and the server reads files changed
     within RACY_SECONDS (by mtime or ctime, which cannot be set back) on every request.
     """
-    monkeypatch.setattr(serve, "RACY_SECONDS", 0.0)
+    monkeypatch.setattr(files, "RACY_SECONDS", 0.0)
 
 
 class Opens:
@@ -752,12 +753,12 @@ def exchange_concurrently(
     replies: dict[socket.socket, bytearray] = {}
     sockets = []
     for _ in range(count):
-        sock = socket.socket()
-        sock.setblocking(False)
-        sock.connect_ex(("127.0.0.1", port))
-        sockets.append(sock)
-        replies[sock] = bytearray()
-        selector.register(sock, selectors.EVENT_WRITE)
+        client = socket.socket()
+        client.setblocking(False)
+        client.connect_ex(("127.0.0.1", port))
+        sockets.append(client)
+        replies[client] = bytearray()
+        selector.register(client, selectors.EVENT_WRITE)
     pending = set(sockets)
     deadline = time.monotonic() + seconds
     try:
@@ -856,7 +857,8 @@ def test_listen_backlog_holds_at_least_128_connections(output: Path) -> None:
 
 
 def test_worker_threads_are_bounded(output: Path) -> None:
-    assert make_server(ServeSettings(root=output, port=0)).max_workers == 64
+    with make_server(ServeSettings(root=output, port=0)) as default:
+        assert default.max_workers == 64
     names = [f"page-{index}.html" for index in range(30)]
     for name in names:
         (output / name).write_bytes(f"<p>{name}</p>\n".encode())
@@ -1083,10 +1085,27 @@ def test_a_failure_while_answering_is_a_500_and_serving_goes_on(
     def broken(*args: object) -> None:
         raise RuntimeError("broken on purpose")
 
-    monkeypatch.setattr(OutputServer, "_answer_file", broken)
+    monkeypatch.setattr(Responder, "_answer_file", broken)
     reply = server.get("/news/atom.xml")
     assert reply.status == 500
     assert reply.body == b"internal server error\n"
     assert "RuntimeError: broken on purpose" in capfd.readouterr().err
     monkeypatch.undo()
     assert server.get("/news/atom.xml").body == ATOM
+
+
+def test_the_serve_package_imports_only_the_standard_library_and_feeds_errors() -> None:
+    package = REPO_ROOT / "feeds" / "serve"
+    for module in sorted(package.glob("*.py")):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                allowed = top in sys.stdlib_module_names or name == "feeds.errors"
+                allowed = allowed or name.startswith("feeds.serve.") or name == "feeds.serve"
+                assert allowed, f"{module.name} imports {name}"
