@@ -83,6 +83,7 @@ class Reply:
 
 
 def conditional_headers(validators: Validators | None) -> dict[str, str]:
+    """The headers that make a GET conditional on ``validators``."""
     headers: dict[str, str] = {}
     if validators is not None:
         if validators.etag:
@@ -118,6 +119,8 @@ def _http_date(value: str) -> dt.datetime | None:
 
 
 def fetched_from(requested: str, reply: Reply, sent: Validators | None) -> Fetched:
+    """The last answer of a fetch (no redirect) as a :class:`Fetched`: a 2xx, or a 304
+    to the ``sent`` validators; any other status is a :class:`FetchError`."""
     content_type = reply.headers.get("content-type", "")
     if reply.status == 304:
         if sent is None or not (sent.etag or sent.last_modified):
