@@ -16,7 +16,7 @@ from feeds.parsing.dump import parse_dump, teaser_candidates
 from feeds.parsing.html import parse_article
 from feeds.parsing.upstream import parse_feed
 from feeds.profile import Profile
-from feeds.text.decode import declared_charset, decode_bytes
+from feeds.text.decode import Decoded, declared_charset, decode_bytes
 from feeds.text.keys import paragraph_key
 
 __all__ = [
