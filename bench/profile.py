@@ -40,6 +40,8 @@ class Profile:
     files: list[tuple[str, float]] = field(default_factory=list)
     #: (function, file, share) of the package's functions, by inclusive time.
     inclusive: list[tuple[str, str, float]] = field(default_factory=list)
+    #: Share of samples spent importing modules (start-up).
+    imports: float = 0.0
     note: str = ""
 
 
@@ -70,6 +72,7 @@ def summarise(case: str, raw: str, group: str = "") -> Profile:
     files: Counter[str] = Counter()
     anywhere: Counter[tuple[str, str]] = Counter()
     total = 0
+    importing = 0
     for line in raw.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not stack or not count_text.isdigit():
@@ -77,12 +80,14 @@ def summarise(case: str, raw: str, group: str = "") -> Profile:
         count = int(count_text)
         frames = [_frame(f) for f in stack.split(";")]
         total += count
+        importing += count if any(f[1].startswith("<frozen importlib") for f in frames) else 0
         own[frames[-1]] += count
         files[frames[-1][1]] += count
         for frame in set(frames):
             if frame[1].startswith("feeds/"):
                 anywhere[frame] += count
     profile = Profile(case, group, samples=total)
+    profile.imports = importing / total if total else 0.0
     if not total:
         profile.note = "no samples"
         return profile

@@ -174,8 +174,8 @@ def _status(row: Row) -> str:
 
 
 def _table(rows: list[Row], with_requests: bool, with_targets: bool = True) -> list[str]:
-    head = "| case | size | wall s | CPU s | peak RSS MiB | files written |"
-    rule = "| --- | --- | ---: | ---: | ---: | ---: |"
+    head = "| case | size | runs | wall s | CPU s | peak RSS MiB | files written |"
+    rule = "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
     if with_requests:
         head += " page requests | requests sent (median run) |"
         rule += " ---: | --- |"
@@ -187,6 +187,7 @@ def _table(rows: list[Row], with_requests: bool, with_targets: bool = True) -> l
         cells = [
             f"{row.label}{_status(row)}",
             row.size_text,
+            str(len(row.runs)),
             _s(row.median("wall")),
             _s(row.median("cpu")),
             _s(row.median("rss_mib"), 0),
@@ -215,6 +216,7 @@ def _profile(profile: Profile) -> list[str]:
     if profile.note:
         return [*lines, "", f"- {profile.note}", ""]
     lines.append("")
+    lines.append(f"- importing modules (start-up): {profile.imports:.0%}")
     lines.append(
         "- inclusive, the package's functions: "
         + "; ".join(f"`{f}` ({p}) {share:.0%}" for f, p, share in profile.inclusive[:6])

@@ -40,6 +40,7 @@ class Scale:
     articles: int
     per_page: int = 8
     runs: int = 3
+    cold_runs: int | None = None
     #: Seconds one refresh may take before the case is reported as not finished.
     timeout: float = 900.0
 
@@ -82,6 +83,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--scale", choices=sorted(SCALES), default="smoke")
     parser.add_argument("--work", type=Path, help="folder for corpora and projects (kept)")
     parser.add_argument("--runs", type=int, help="runs per case (default 3)")
+    parser.add_argument("--cold-runs", type=int, help="runs of the cold dump case alone")
     parser.add_argument("--timeout", type=float, help="seconds one refresh may take")
     parser.add_argument("--releases", type=int, help="releases of the cold/unchanged cases")
     parser.add_argument("--new-dump-at", help="comma-separated sizes for the one-new-dump case")
@@ -95,6 +97,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--no-install", action="store_true", help="do not apt-get install RSS-Bridge"
     )
+    parser.add_argument("--note", action="append", default=[], help="a note for the report")
     parser.add_argument(
         "--no-write",
         action="store_true",
@@ -107,6 +110,8 @@ def scale_from(args: argparse.Namespace) -> Scale:
     scale = SCALES[args.scale]
     if args.runs:
         scale = replace(scale, runs=args.runs)
+    if args.cold_runs:
+        scale = replace(scale, cold_runs=args.cold_runs)
     if args.timeout:
         scale = replace(scale, timeout=args.timeout)
     if args.releases:
@@ -119,10 +124,18 @@ def scale_from(args: argparse.Namespace) -> Scale:
     return scale
 
 
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
 def run_all(
     scale: Scale, work: Path, skip: set[str], latency: float, install: bool, command: str
 ) -> report.Results:
     started = time.time()
+    load_before = _load()
     results = report.Results(
         scale=scale.name,
         command=command,
@@ -143,7 +156,13 @@ def run_all(
         _log("== text dumps")
         rows, dump_projects = cases.dump_cases(
             work,
-            cases.DumpScale(scale.releases, scale.new_dump_at, scale.runs, scale.timeout),
+            cases.DumpScale(
+                scale.releases,
+                scale.new_dump_at,
+                scale.runs,
+                scale.timeout,
+                cold_runs=scale.cold_runs,
+            ),
             _log,
         )
         results.rows += rows
@@ -236,7 +255,11 @@ def run_all(
             )
         results.rows.append(row)
     minutes = (time.time() - started) / 60
-    results.notes.append(f"`{command}` took {minutes:.1f} minutes.")
+    # Other jobs on the machine stretch wall times (CPU times much less): say so.
+    results.notes.append(
+        f"`{command}` took {minutes:.1f} minutes; load average {load_before} at its start, "
+        f"{_load()} at its end ({report.machine()['cores']} cores)."
+    )
     return results
 
 
@@ -250,6 +273,7 @@ def main(argv: list[str] | None = None) -> report.Results:
         work.mkdir(parents=True, exist_ok=True)
         _log(f"work folder: {work}")
         results = run_all(scale, work, skip, args.latency, not args.no_install, command)
+    results.notes += args.note
     if not args.no_write:
         results = report.merge(results, skip)
         saved = report.save(results)
