@@ -47,6 +47,24 @@ class Run:
     #: Requests the fixture site received during the run, by kind and status.
     requests: dict[str, int] | None = None
 
+    @classmethod
+    def of(
+        cls,
+        result: measure.Measurement,
+        files_written: int | None = None,
+        requests: dict[str, int] | None = None,
+    ) -> Run:
+        return cls(
+            wall=result.wall,
+            cpu=result.cpu,
+            user=result.user,
+            sys=result.sys,
+            rss_mib=result.peak_rss_mib,
+            returncode=result.returncode,
+            files_written=files_written,
+            requests=requests,
+        )
+
     @property
     def page_requests(self) -> int | None:
         if self.requests is None:
@@ -167,17 +185,8 @@ def refresh(
         server.reset_counts()
     result = measure.run(refresh_command(config), cwd=config.parent, timeout=timeout)
     counts = dict(server.counts()) if server is not None else None
-    run = Run(
-        wall=result.wall,
-        cpu=result.cpu,
-        user=result.user,
-        sys=result.sys,
-        rss_mib=result.peak_rss_mib,
-        returncode=result.returncode,
-        files_written=measure.files_written(before, measure.mtimes(output)),
-        requests=counts,
-    )
-    return run, result
+    written = measure.files_written(before, measure.mtimes(output))
+    return Run.of(result, written, counts), result
 
 
 class Failed(Exception):
@@ -480,16 +489,7 @@ def rss_bridge_cases(
             str(folder / "feed.xml"),
         ]
         result = measure.run(command, timeout=timeout)
-        run = Run(
-            wall=result.wall,
-            cpu=result.cpu,
-            user=result.user,
-            sys=result.sys,
-            rss_mib=result.peak_rss_mib,
-            returncode=result.returncode,
-            requests=dict(server.counts()),
-        )
-        return run, result
+        return Run.of(result, requests=dict(server.counts())), result
 
     size_text = f"{size:,} articles, {site.pages} listing pages"
     try:

@@ -33,6 +33,8 @@ class Profile:
     case: str
     #: The case group it profiles (dumps, crawl), so a partial run can keep the others.
     group: str = ""
+    #: The result row it explains (``dumps-cold``, ...).
+    row: str = ""
     samples: int = 0
     #: (function, file, share of samples) by self time.
     self_time: list[tuple[str, str, float]] = field(default_factory=list)
@@ -100,6 +102,20 @@ def summarise(case: str, raw: str, group: str = "") -> Profile:
 
 
 def record(
+    case: str,
+    group: str,
+    command: Sequence[str],
+    cwd: Path,
+    out: Path,
+    timeout: float | None,
+    row: str = "",
+) -> Profile:
+    profile = _record(case, group, command, cwd, out, timeout)
+    profile.row = row
+    return profile
+
+
+def _record(
     case: str,
     group: str,
     command: Sequence[str],

@@ -93,6 +93,14 @@ def merge(new: Results, groups_kept: set[str]) -> Results:
     return new
 
 
+_ROWS_BY_CASE = {
+    "text dumps, cold refresh": "dumps-cold",
+    "text dumps, nothing new": "dumps-unchanged",
+    "live crawl, cold": "crawl-cold",
+    "live crawl, nothing new": "crawl-unchanged",
+}
+
+
 def load(path: Path) -> Results:
     data = json.loads(path.read_text(encoding="utf-8"))
     rows = []
@@ -102,6 +110,11 @@ def load(path: Path) -> Results:
         rows.append(Row(**raw))
     profiles = []
     for raw in data.pop("profiles"):
+        # Results saved before profiles named their row: the case text tells.
+        if not raw.get("row"):
+            raw["row"] = next(
+                (r for t, r in _ROWS_BY_CASE.items() if raw["case"].startswith(t)), ""
+            )
         for key in ("self_time", "inclusive", "files"):
             raw[key] = [tuple(item) for item in raw[key]]
         profiles.append(Profile(**raw))

@@ -204,6 +204,7 @@ def run_all(
                         project,
                         out / "dumps-cold.txt",
                         scale.timeout,
+                        row="dumps-cold",
                     )
                 )
                 results.profiles.append(
@@ -214,6 +215,7 @@ def run_all(
                         project,
                         out / "dumps-unchanged.txt",
                         scale.timeout,
+                        row="dumps-unchanged",
                     )
                 )
             if crawl_project is not None:
@@ -227,6 +229,7 @@ def run_all(
                         crawl_project,
                         out / "crawl-cold.txt",
                         scale.timeout,
+                        row="crawl-cold",
                     )
                 )
                 results.profiles.append(
@@ -237,6 +240,7 @@ def run_all(
                         crawl_project,
                         out / "crawl-unchanged.txt",
                         scale.timeout,
+                        row="crawl-unchanged",
                     )
                 )
     if "serve" not in skip:
