@@ -517,6 +517,9 @@ def rss_bridge_cases(
 # -- serving --------------------------------------------------------------------
 
 
+SERVE_BENCH = Path(__file__).with_name("serve_bench.py")
+
+
 def serve_case(root: Path, work: Path, log: Callable[[str], None], timeout: float | None) -> Row:
     """Hands the published folder to ``bench/serve_bench.py`` (feeds serve against
     nginx, measured with wrk) and keeps what it reports."""
@@ -527,7 +530,7 @@ def serve_case(root: Path, work: Path, log: Callable[[str], None], timeout: floa
         0,
         f"output of the dump corpus ({root.name})",
     )
-    script = Path(__file__).with_name("serve_bench.py")
+    script = SERVE_BENCH
     if not script.exists():
         row.status = "skipped"
         row.note = "bench/serve_bench.py is not in this tree yet; the serve case was skipped"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 from dataclasses import asdict, dataclass, field
@@ -124,6 +125,7 @@ def load(path: Path) -> Results:
 # -- markdown ---------------------------------------------------------------------
 
 ORDER = ("smoke", "full")
+GROUPS = ("dumps", "crawl", "serve", "reference")
 
 
 def _s(value: float | None, digits: int = 2) -> str:
@@ -254,6 +256,16 @@ def _serve(row: Row) -> list[str]:
     return lines
 
 
+def clean_command(command: str) -> str:
+    """The command without its ``--note`` texts (they are shown as notes)."""
+    parts = []
+    for one in command.split("` and `"):
+        words = shlex.split(one)
+        kept = [w for i, w in enumerate(words) if w != "--note" and words[i - 1] != "--note"]
+        parts.append(shlex.join(kept))
+    return "` and `".join(parts)
+
+
 def section(results: Results) -> list[str]:
     groups: dict[str, list[Row]] = {}
     for row in results.rows:
@@ -262,7 +274,7 @@ def section(results: Results) -> list[str]:
     lines = [
         f"## {results.scale} scale",
         "",
-        f"Run on {results.date} at commit `{results.commit}` with `{results.command}` "
+        f"Run on {results.date} at commit `{results.commit}` with `{clean_command(results.command)}` "
         f"({results.runs} run{'s' if results.runs != 1 else ''} per case, medians shown); "
         f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, Python {m['python']}.",
         "",
@@ -302,9 +314,49 @@ def section(results: Results) -> list[str]:
     return lines
 
 
+def _bound(profiles: dict[str, Profile], case: str) -> str:
+    profile = profiles.get(case)
+    where = ""
+    if profile is None:
+        # Profiled at a smaller size when the case's own size did not finish.
+        profile = profiles.get(case + "-at-other-size")
+        where = f" ({profile.case})" if profile else ""
+    if profile is None or not profile.samples:
+        return "not profiled at this size"
+    calls = [(f, share) for f, p, share in profile.inclusive if f != "refresh"][:4]
+    text = ", ".join(f"`{f}` {share:.0%}" for f, share in calls)
+    return f"{text}; imports {profile.imports:.0%}{where}"
+
+
+def glance(results: Results) -> list[str]:
+    """Each judged target of a run with its median, verdict and where the time went."""
+    profiles = {p.row: p for p in results.profiles if p.row}
+    lines = [
+        f"## Against the targets ({results.scale} scale, {results.date})",
+        "",
+        "| case | size | target | today (median) | verdict | most samples in (py-spy) |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in sorted(results.rows, key=lambda r: GROUPS.index(r.group)):
+        for target, value, met in row.verdicts():
+            today = _s(value, 0 if target.metric.endswith("requests") else 2)
+            verdict = "–" if met is None else ("met" if met else "**missed**")
+            if row.status != "ok":
+                # A run stopped at the time limit still gives lower bounds.
+                today = "–" if value is None else f"≥ {today}"
+                verdict = f"{'**missed**, ' if met is False else ''}{row.status}: {row.note}"
+            lines.append(
+                f"| {row.label} | {row.size_text} | {target.text} | {today} | {verdict} | "
+                f"{_bound(profiles, row.case)} |"
+            )
+    return [*lines, ""]
+
+
 def render(results: list[Results], preamble: str) -> str:
     ordered = sorted(results, key=lambda r: ORDER.index(r.scale) if r.scale in ORDER else 9)
     lines = [preamble.rstrip(), ""]
+    for item in [r for r in ordered if r.scale == "full"] or ordered[-1:]:
+        lines += glance(item)
     for item in ordered:
         lines += section(item)
     return "\n".join(lines).rstrip() + "\n"

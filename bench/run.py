@@ -99,6 +99,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--note", action="append", default=[], help="a note for the report")
     parser.add_argument(
+        "--render-only",
+        action="store_true",
+        help="run nothing: add --note to the scale's saved results and rewrite BENCHMARKS.md",
+    )
+    parser.add_argument(
         "--no-write",
         action="store_true",
         help="print the results only; leave bench/results and BENCHMARKS.md alone",
@@ -192,30 +197,38 @@ def run_all(
             _log("== profiles")
             out = work / "profiles"
             out.mkdir(parents=True, exist_ok=True)
-            if scale.releases in dump_projects:
-                project = dump_projects[scale.releases]
+            # The cold case's own size, or (when it did not finish) the largest size
+            # that has a state: a profile of a smaller import beats none.
+            profiled = (
+                scale.releases
+                if scale.releases in dump_projects
+                else max(dump_projects, default=None)
+            )
+            if profiled is not None:
+                project = dump_projects[profiled]
                 config = project / "sources.yaml"
+                mark = "" if profiled == scale.releases else "-at-other-size"
                 cases.wipe(project)
                 results.profiles.append(
                     profile.record(
-                        f"text dumps, cold refresh, {scale.releases:,} releases",
+                        f"text dumps, cold refresh, {profiled:,} releases",
                         "dumps",
                         cases.refresh_command(config),
                         project,
                         out / "dumps-cold.txt",
                         scale.timeout,
-                        row="dumps-cold",
+                        row="dumps-cold" + mark,
                     )
                 )
                 results.profiles.append(
                     profile.record(
-                        f"text dumps, nothing new, {scale.releases:,} releases",
+                        f"text dumps, nothing new, {profiled:,} releases",
                         "dumps",
                         cases.refresh_command(config),
                         project,
                         out / "dumps-unchanged.txt",
                         scale.timeout,
-                        row="dumps-unchanged",
+                        row="dumps-unchanged" + mark,
                     )
                 )
             if crawl_project is not None:
@@ -245,8 +258,9 @@ def run_all(
                 )
     if "serve" not in skip:
         _log("== serving")
-        if scale.releases in dump_projects:
-            row = cases.serve_case(dump_projects[scale.releases], work, _log, scale.timeout)
+        if scale.releases in dump_projects or not cases.SERVE_BENCH.exists():
+            root = dump_projects.get(scale.releases, work)
+            row = cases.serve_case(root, work, _log, scale.timeout)
         else:
             row = cases.Row(
                 "serve",
@@ -261,7 +275,7 @@ def run_all(
     minutes = (time.time() - started) / 60
     # Other jobs on the machine stretch wall times (CPU times much less): say so.
     results.notes.append(
-        f"`{command}` took {minutes:.1f} minutes; load average {load_before} at its start, "
+        f"`{report.clean_command(command)}` took {minutes:.1f} minutes; load average {load_before} at its start, "
         f"{_load()} at its end ({report.machine()['cores']} cores)."
     )
     return results
@@ -270,6 +284,12 @@ def run_all(
 def main(argv: list[str] | None = None) -> report.Results:
     args = parse_args(argv)
     scale = scale_from(args)
+    if args.render_only:
+        saved_results = report.load(report.RESULTS / f"{scale.name}.json")
+        saved_results.notes += [n for n in args.note if n not in saved_results.notes]
+        report.save(saved_results)
+        report.write_benchmarks(PREAMBLE)
+        return saved_results
     skip = {g.strip() for g in args.skip.split(",") if g.strip()}
     command = "python bench/run.py " + shlex.join(argv if argv is not None else sys.argv[1:])
     with tempfile.TemporaryDirectory(prefix="feeds-bench-") as temporary:
