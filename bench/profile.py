@@ -110,22 +110,9 @@ def record(
     timeout: float | None,
     row: str = "",
 ) -> Profile:
-    profile = _record(case, group, command, cwd, out, timeout)
-    profile.row = row
-    return profile
-
-
-def _record(
-    case: str,
-    group: str,
-    command: Sequence[str],
-    cwd: Path,
-    out: Path,
-    timeout: float | None,
-) -> Profile:
     tool = py_spy()
     if tool is None:
-        return Profile(case, group, note="py-spy could not be installed")
+        return Profile(case, group, row, note="py-spy could not be installed")
     out.unlink(missing_ok=True)
     try:
         result = subprocess.run(
@@ -147,7 +134,10 @@ def _record(
             timeout=timeout,
         )
     except subprocess.TimeoutExpired:
-        return Profile(case, group, note=f"the profiled run did not finish within {timeout:.0f} s")
+        note = f"the profiled run did not finish within {timeout:.0f} s"
+        return Profile(case, group, row, note=note)
     if not out.exists():
-        return Profile(case, group, note=f"py-spy failed: {result.stderr.strip()[-300:]}")
-    return summarise(case, out.read_text(encoding="utf-8", errors="replace"), group)
+        return Profile(case, group, row, note=f"py-spy failed: {result.stderr.strip()[-300:]}")
+    profile = summarise(case, out.read_text(encoding="utf-8", errors="replace"), group)
+    profile.row = row
+    return profile

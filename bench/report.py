@@ -274,7 +274,8 @@ def section(results: Results) -> list[str]:
     lines = [
         f"## {results.scale} scale",
         "",
-        f"Run on {results.date} at commit `{results.commit}` with `{clean_command(results.command)}` "
+        f"Run on {results.date} at commit `{results.commit}` with "
+        f"`{clean_command(results.command)}` "
         f"({results.runs} run{'s' if results.runs != 1 else ''} per case, medians shown); "
         f"{m['cpu']}, {m['cores']} cores, {m['ram']} RAM, Python {m['python']}.",
         "",

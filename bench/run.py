@@ -275,7 +275,8 @@ def run_all(
     minutes = (time.time() - started) / 60
     # Other jobs on the machine stretch wall times (CPU times much less): say so.
     results.notes.append(
-        f"`{report.clean_command(command)}` took {minutes:.1f} minutes; load average {load_before} at its start, "
+        f"`{report.clean_command(command)}` took {minutes:.1f} minutes; "
+        f"load average {load_before} at its start, "
         f"{_load()} at its end ({report.machine()['cores']} cores)."
     )
     return results
