@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import io
+import json
 import re
 import shutil
 from dataclasses import dataclass
@@ -68,6 +69,8 @@ class Run:
     entries: list[Any]
     started: dt.datetime
     ended: dt.datetime
+    #: JSON Feed items by title: they say whether a date is the release's own.
+    items: dict[str, dict[str, Any]]
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +89,9 @@ def run(tmp_path_factory: pytest.TempPathFactory) -> Run:
         code = main(["refresh", "-c", str(config), "--quiet"])
     ended = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=1)
     feed = feedparser.parse((project / "output" / "all" / "atom.xml").read_bytes())
-    return Run(code, err.getvalue().splitlines(), list(feed.entries), started, ended)
+    items = json.loads((project / "output" / "all" / "feed.json").read_text(encoding="utf-8"))
+    by_title = {item["title"]: item for item in items["items"]}
+    return Run(code, err.getvalue().splitlines(), list(feed.entries), started, ended, by_title)
 
 
 def _with_title(run: Run, title: str) -> list[Any]:
@@ -109,16 +114,26 @@ def test_article_is_published_once_with_its_title(run: Run, name: str) -> None:
 
 
 @pytest.mark.parametrize("name", sorted(k for k, v in ARTICLES.items() if v["date"]))
-def test_dated_article_is_published_on_its_own_date(run: Run, name: str) -> None:
+def test_dated_article_is_published_at_noon_of_its_own_date(run: Run, name: str) -> None:
     (entry,) = _with_title(run, ARTICLES[name]["title"])
-    assert entry.published == f"{ARTICLES[name]['date'].isoformat()}T00:00:00+03:00"
+    assert entry.published == f"{ARTICLES[name]['date'].isoformat()}T12:00:00+03:00"
+    assert run.items[entry.title]["_feeds"]["date_known"] is True
 
 
 @pytest.mark.parametrize("name", sorted(k for k, v in ARTICLES.items() if not v["date"]))
-def test_undated_article_is_published_when_first_seen(run: Run, name: str) -> None:
+def test_undated_article_is_dated_by_evidence_never_later_than_first_seen(
+    run: Run, name: str
+) -> None:
     (entry,) = _with_title(run, ARTICLES[name]["title"])
     published = dt.datetime.fromisoformat(entry.published)
-    assert run.started <= published <= run.ended, entry.published
+    extension = run.items[entry.title]["_feeds"]
+    assert extension["date_known"] is False
+    assert published <= run.ended, entry.published
+    if extension["date_origin"] == "none":
+        assert run.started <= published, entry.published
+    else:
+        # An estimate from the text: noon of the day it names.
+        assert published.time() == dt.time(12), entry.published
 
 
 def test_pages_without_title_are_reported_and_the_rest_published(run: Run) -> None:

@@ -118,6 +118,21 @@ def opening_date_phrase(text: str, rules: DumpRules) -> DatePhrase | None:
     return None
 
 
+def mentioned_dates(text: str, rules: DumpRules) -> list[dt.date]:
+    """Every full date (day, month and year) ``text`` mentions, history left out."""
+    found: list[dt.date] = []
+    for pattern in rules.date_mentions:
+        for match in pattern.finditer(text):
+            name = match["month"]
+            month = int(name) if name.isdigit() else rules.months.get(name.casefold())
+            if month is None:
+                continue
+            date = make_date(int(match["year"]), month, int(match["day"]))
+            if date is not None and date >= rules.earliest_date:
+                found.append(date)
+    return found
+
+
 def has_opening_date_phrase(text: str, rules: DumpRules) -> bool:
     """True when ``text`` opens with a date phrase, historic or not: a release starts there."""
     return any(pattern.match(text) for pattern in rules.date_phrases)

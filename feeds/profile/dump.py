@@ -31,22 +31,35 @@ class DumpRules(ProfileSchema):
     months: Mapping[str, int]
     #: Date phrases that open a teaser; groups day, month and an optional year.
     date_phrases: tuple[DayMonth, ...]
+    #: Full dates mentioned anywhere in a text; groups day, month and year.
+    date_mentions: tuple[FullDate, ...]
     #: Long-form datelines between the header and the body.
     datelines: tuple[Pattern, ...]
     download_phrase: StrictStr = Field(min_length=1)
     attachment_file: Pattern
     image_file: Pattern
+    #: A whole line that is one image's file name (names may hold spaces and dates).
+    image_line: Pattern
+    #: An image name trailing a paragraph; group ``name``.
+    trailing_image: Pattern
     video_marker: StrictStr = Field(min_length=1)
     #: A date phrase before this day is history, not a release date.
     earliest_date: dt.date
     max_title_length: StrictInt = Field(ge=20)
-    derived_title_length: StrictInt = Field(ge=20)
     min_title_words: StrictInt = Field(ge=1)
     title_search_lines: StrictInt = Field(ge=1)
     #: Lines that are never a title.
     not_title: tuple[Pattern, ...]
+    #: Paragraphs that open a release of their own even one blank line below another
+    #: teaser's paragraph: the organisation as the subject, an agency's report.
+    teaser_openings: tuple[Pattern, ...]
+    #: Titles of static background pages ("About CSTO Cooperation with the UN"): an
+    #: undated page titled so is not news.
+    static_titles: tuple[Pattern, ...]
     #: Whole sentences that only greet ("Dear colleagues!"): never a teaser's title.
     salutations: tuple[Anchored, ...]
+    #: Words every release of the site uses: they tell nothing of a paragraph's topic.
+    common_words: frozenset[str]
     #: Lower-cased words that end in a period without ending a sentence.
     abbreviations: frozenset[str]
 
@@ -59,7 +72,7 @@ class DumpRules(ProfileSchema):
         names = _month_names(data.get("months"))
         alternation = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
         filled = dict(data)
-        for key in ("date_phrases", "datelines"):
+        for key in ("date_phrases", "date_mentions", "datelines"):
             value = data.get(key)
             if isinstance(value, list):
                 filled[key] = [
@@ -96,7 +109,7 @@ class DumpRules(ProfileSchema):
             raise ValueError("; ".join(problems))
         return names
 
-    @field_validator("abbreviations", mode="before")
+    @field_validator("abbreviations", "common_words", mode="before")
     @classmethod
     def _abbreviations(cls, value: Any) -> Any:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
