@@ -18,6 +18,7 @@ from typing import TextIO
 from feeds import __version__
 from feeds.config import Config, load_config
 from feeds.errors import ConfigError, FeedsError, LockHeldError
+from feeds.model import DateOrigin, Release
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_CONFIG = "sources.yaml"
@@ -136,7 +137,10 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     for entry in entries:
         if args.section not in (None, "all") and args.section not in entry.feeds:
             continue
-        day = entry.published.date().isoformat() if entry.date_known else "undated"
+        day = entry.published.date().isoformat()
+        if not entry.date_known:
+            # "~" marks an estimate; with no evidence at all, the date of first sighting.
+            day = "undated" if entry.release.date is None else f"~{day}"
         flag = " [hidden]" if entry.hidden else ""
         console.out.write(f"{entry.id}\t{day}\t{entry.section}\t{entry.release.title}{flag}\n")
     return EXIT_OK
@@ -156,10 +160,7 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
     out.write(f"id:         {entry.id}\n")
     out.write(f"title:      {r.title}{' (derived from the text)' if r.title_derived else ''}\n")
     out.write(f"kind:       {r.kind.value}\n")
-    out.write(
-        f"date:       {r.date.isoformat() if r.date else 'none (dated by first sighting)'}"
-        f" [{r.date_origin.value}]\n"
-    )
+    out.write(f"date:       {_date_line(r)}\n")
     out.write(f"published:  {entry.published.isoformat()}\n")
     out.write(f"updated:    {entry.updated.isoformat()}\n")
     out.write(f"section:    {', '.join((entry.section, *entry.extra_sections))}\n")
@@ -175,6 +176,24 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
             f"first {s.first_seen.isoformat()}\tlast {s.last_seen.isoformat()}\n"
         )
     return EXIT_OK
+
+
+#: What each kind of evidence behind an estimated date is, as `feeds show` says it.
+_EVIDENCE = {
+    DateOrigin.LEAD: "a date phrase opening its text",
+    DateOrigin.MENTION: "a date its text names",
+    DateOrigin.NEIGHBOURS: "its place between dated neighbours",
+    DateOrigin.HOST_PAGE: "the date of the page whose sidebar shows it",
+}
+
+
+def _date_line(release: Release) -> str:
+    if release.date is None:
+        return "none (dated by first sighting) [none]"
+    if release.date_origin.own:
+        return f"{release.date.isoformat()} [{release.date_origin.value}]"
+    evidence = _EVIDENCE.get(release.date_origin, release.date_origin.value)
+    return f"{release.date.isoformat()} estimated from {evidence} [{release.date_origin.value}]"
 
 
 def _set_hidden(args: argparse.Namespace, console: Console, hidden: bool) -> int:

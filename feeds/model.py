@@ -27,15 +27,47 @@ class ReleaseKind(enum.StrEnum):
 
 
 class DateOrigin(enum.StrEnum):
-    """Where a release's date came from; the order is also the trust order."""
+    """Where a release's date came from; the order is also the trust order.
+
+    The first five give the release's own date; the others are estimates from evidence,
+    and ``NONE`` means there was none: the release is dated by when it was first seen.
+    """
 
     HEADER = "header"  # the article's own date line (dumps, article pages)
     PAGE = "page"  # a date element of a live article page
     FEED = "feed"  # an upstream feed's published date
     LISTING = "listing"  # the date beside a link on a listing page
     TEASER_LINE = "teaser-line"  # the DD.MM.YYYY line above a teaser
-    TEXT = "text"  # a date phrase opening a teaser ("On 16 February 2024, ...")
-    NONE = "none"  # no date: the release is dated by when it was first seen
+    LEAD = "lead"  # a date phrase opening the lead ("On 16 February 2024, ...")
+    MENTION = "mention"  # the latest full date the lead mentions ("... on June 6, 2022.")
+    NEIGHBOURS = "neighbours"  # its place between dated neighbours (newest first)
+    HOST_PAGE = "host-page"  # not long before the dated page whose sidebar shows it
+    NONE = "none"
+
+    @property
+    def own(self) -> bool:
+        """True when the date is the release's own, not an estimate."""
+        return self in _OWN
+
+
+_OWN = frozenset(
+    {
+        DateOrigin.HEADER,
+        DateOrigin.PAGE,
+        DateOrigin.FEED,
+        DateOrigin.LISTING,
+        DateOrigin.TEASER_LINE,
+    }
+)
+
+
+def estimate(after: dt.date | None, before: dt.date | None) -> dt.date | None:
+    """An estimated date from bounds: the middle of what they allow, or the one bound."""
+    if after is not None and before is not None:
+        if before < after:
+            return before
+        return after + (before - after) // 2
+    return before if before is not None else after
 
 
 class DocumentKind(enum.StrEnum):
@@ -97,8 +129,13 @@ class Release:
     title: str
     #: True when the title was made from the first sentence (teasers only).
     title_derived: bool = False
+    #: The release's own date, or an estimate (``date_origin`` says which).
     date: dt.date | None = None
     date_origin: DateOrigin = DateOrigin.NONE
+    #: Bounds of an estimate: the release is not older than ``date_after`` and not newer
+    #: than ``date_before`` (from its dated neighbours).
+    date_after: dt.date | None = None
+    date_before: dt.date | None = None
     #: An exact timestamp when the source gives one (upstream feeds).
     published_at: dt.datetime | None = None
     #: First body paragraph that is not a subtitle: what other pages show as its teaser.
@@ -196,7 +233,11 @@ class Entry:
 
     @property
     def date_known(self) -> bool:
-        return self.release.date is not None or self.release.published_at is not None
+        """True when the entry is dated by the release's own date (not an estimate)."""
+        release = self.release
+        return release.published_at is not None or (
+            release.date is not None and release.date_origin.own
+        )
 
     @property
     def feeds(self) -> tuple[str, ...]:

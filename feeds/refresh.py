@@ -137,7 +137,8 @@ def refresh(
             ingestor.refresh_keys()
         for source in sources:
             progress(f"{source.name}: reading ({source.type})")
-            runner = _SourceRun(config, profile, store, ingestor, source, now(), progress)
+            moment = now().replace(microsecond=0)
+            runner = _SourceRun(config, profile, store, ingestor, source, moment, progress)
             report.sources.append(runner.run())
         report.publish = publish_state(config, store)
         report.notices.extend(_ping_hub(config, report.publish.written))

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.ingest import IngestResult
+from feeds.ingest import IngestResult, Origin
 from feeds.ingest.merge import merge_releases
 from feeds.model import DateOrigin, Release, ReleaseKind
 from tests.support.ingesting import State, opened
@@ -36,7 +36,7 @@ TEASER = Release(
     title="On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the…",
     title_derived=True,
     date=dt.date(2025, 3, 3),
-    date_origin=DateOrigin.TEXT,
+    date_origin=DateOrigin.LEAD,
     lead=LEAD,
     paragraphs=(LEAD,),
     language="en",
@@ -66,7 +66,7 @@ def brief(text: str, day: dt.date | None = None) -> Release:
         title=text[:60],
         title_derived=True,
         date=day,
-        date_origin=DateOrigin.TEXT if day else DateOrigin.NONE,
+        date_origin=DateOrigin.LEAD if day else DateOrigin.NONE,
         lead=text,
         paragraphs=(text,),
     )
@@ -86,7 +86,7 @@ def test_teaser_then_article_keeps_the_id_and_gains_the_title(store: State) -> N
     assert after.release.kind is ReleaseKind.FULL
     assert after.release.paragraphs == ARTICLE.paragraphs
     assert after.release.date_origin is DateOrigin.HEADER
-    assert after.published == dt.datetime(2025, 3, 3, tzinfo=store.zone)
+    assert after.published == dt.datetime(2025, 3, 3, 12, tzinfo=store.zone)
     assert after.first_seen == NOW
     assert after.updated == later
     assert [(s.locator, s.kind) for s in after.sightings] == [
@@ -165,7 +165,7 @@ def test_edit_moves_updated_only_when_content_changes(store: State) -> None:
         entry.release.paragraphs[1]
         == "The experts agreed on the schedule and on the list of observers."
     )
-    assert entry.published == dt.datetime(2025, 3, 3, tzinfo=store.zone)
+    assert entry.published == dt.datetime(2025, 3, 3, 12, tzinfo=store.zone)
 
 
 def test_edited_title_on_the_same_file_keeps_the_id(store: State) -> None:
@@ -184,25 +184,35 @@ def test_edited_title_on_the_same_file_keeps_the_id(store: State) -> None:
     assert entry is not None and entry.release.title == "Experts met to prepare the joint training"
 
 
-def test_updated_instants_are_unique_within_one_second(store: State) -> None:
+def test_updated_instants_are_unique_and_never_after_the_run(store: State) -> None:
     ids = [ingest(store, brief(distinct(n)), "d.txt").entry_id for n in range(30)]
     assert len(set(ids)) == 30
     entries = store.entries()
     stamps = sorted(e.updated for e in entries)
     assert len(set(stamps)) == 30
-    # The stable rule: the next free second at or after the moment of the change.
-    assert stamps == [NOW + dt.timedelta(seconds=n) for n in range(30)]
-    # Undated releases are published when first seen.
+    # The stable rule: the second of the change, stepping back a second at a time.
+    assert stamps == [NOW - dt.timedelta(seconds=n) for n in range(29, -1, -1)]
+    # Undated releases with no evidence are published when first seen.
     assert {e.published for e in entries} == {NOW}
-    # A later change at the same moment takes the next free second too.
+    # A later change at the same moment: still unique, still not after the moment.
     first = store.entry(ids[0])
-    assert first is not None
+    assert first is not None and first.updated == NOW
     changed = ingest(
         store, replace(first.release, kind=ReleaseKind.FULL, title="Event zero"), "e.txt"
     )
     assert changed.entry_id == ids[0] and changed.changed
     entry = store.entry(ids[0])
-    assert entry is not None and entry.updated == NOW + dt.timedelta(seconds=30)
+    assert entry is not None and entry.updated == NOW
+
+
+def test_a_thousand_releases_in_one_run_are_never_dated_after_it(store: State) -> None:
+    with store.transaction():
+        for n in range(1000):
+            store.ingestor.ingest(brief(distinct(n)), Origin("dumps", "dump", f"{n}.txt"), NOW)
+    stamps = [e.updated for e in store.entries()]
+    assert len(set(stamps)) == 1000
+    assert max(stamps) == NOW
+    assert min(stamps) == NOW - dt.timedelta(seconds=999)
 
 
 def test_hidden_entries_are_kept_but_not_listed(store: State) -> None:
@@ -254,16 +264,31 @@ def test_merge_rules() -> None:
     assert (merged.date, merged.date_origin) == (dt.date(2025, 3, 3), DateOrigin.HEADER)
 
 
-def test_an_edit_moves_updated_past_an_earlier_collision(store: State) -> None:
+def test_an_edit_moves_updated_forward(store: State) -> None:
     ids = [ingest(store, brief(distinct(n)), "d.txt").entry_id for n in range(30)]
     last = store.entry(ids[-1])
-    assert last is not None and last.updated == NOW + dt.timedelta(seconds=29)
-    # Ten seconds later the last one is edited: its updated must still move forward.
+    assert last is not None and last.updated == NOW - dt.timedelta(seconds=29)
+    # Ten seconds later the last one is edited: its updated moves to that moment.
     edited = replace(last.release, kind=ReleaseKind.FULL, title="Event 29", title_derived=False)
     result = ingest(store, edited, "d.txt", now=NOW + dt.timedelta(seconds=10))
     assert result == IngestResult(ids[-1], False, True)
     entry = store.entry(ids[-1])
-    assert entry is not None and entry.updated == NOW + dt.timedelta(seconds=30)
+    assert entry is not None and entry.updated == NOW + dt.timedelta(seconds=10)
+
+
+def test_an_edit_at_a_reused_moment_still_moves_forward(store: State) -> None:
+    ids = [ingest(store, brief(distinct(n)), "d.txt").entry_id for n in range(3)]
+    last = store.entry(ids[-1])
+    assert last is not None and last.updated == NOW - dt.timedelta(seconds=2)
+    # A clock that did not move (a test's fixed clock): the first free instant after the
+    # entry's own, never later than the moment.
+    edited = replace(last.release, kind=ReleaseKind.FULL, title="Event 2", title_derived=False)
+    ingest(store, edited, "d.txt", now=NOW)
+    entry = store.entry(ids[-1])
+    assert entry is not None and entry.updated == NOW - dt.timedelta(seconds=2)
+    ingest(store, brief(distinct(7)), "e.txt", now=NOW)
+    stamps = sorted(e.updated for e in store.entries())
+    assert len(set(stamps)) == 4 and max(stamps) == NOW
 
 
 # A one-line sidebar teaser (2025-era crawls) that is the article's title, not its lead.

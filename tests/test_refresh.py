@@ -107,7 +107,7 @@ def test_samples_give_one_entry_per_release(
     assert "000_cf36241004f3aa92.txt" in sightings[0]
     assert "001_edd0b71546d18bb6.txt" in sightings[1]
     assert all("\tbrief\t" in line for line in sightings)
-    assert "date:       2024-05-16 [text]" in shown
+    assert "date:       2024-05-16 estimated from a date phrase opening its text [lead]" in shown
 
 
 # --- order and repetition do not matter --------------------------------------------------
@@ -150,10 +150,9 @@ def test_repeated_reordered_and_renamed_input_changes_nothing(tmp_path: Path) ->
         assert {k: (e.release, e.published, e.page_path) for k, e in again.items()} == {
             k: (e.release, e.published, e.page_path) for k, e in entries.items()
         }
-        # Only `updated` legitimately follows arrival order: distinct seconds from NOW on.
-        assert sorted(e.updated for e in again.values()) == [
-            NOW + dt.timedelta(seconds=n) for n in range(19)
-        ]
+        # Only `updated` legitimately follows arrival order: distinct, never past NOW.
+        stamps = [e.updated for e in again.values()]
+        assert len(set(stamps)) == 19 and max(stamps) <= NOW
 
 
 def test_same_input_twice_gives_identical_bytes(tmp_path: Path) -> None:
@@ -172,12 +171,13 @@ def test_same_input_twice_gives_identical_bytes(tmp_path: Path) -> None:
 BETA_TITLE = "Experts prepared the joint training of crisis response units"
 BETA_TEASER = (
     "On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the member "
-    "states on preparations for the joint training of crisis response units…"
+    "states on preparations for the joint training of crisis response units planned for the "
+    "autumn"
 )
 ALPHA_TITLE = "The CSTO Secretary General received a delegation of the Parliamentary Assembly"
 BELARUS_TEASER = (
     "On 3 March 2025, the CSTO Secretariat held a working meeting with the delegation of the "
-    "Republic of Belarus on the results of its chairmanship in the…"
+    "Republic of Belarus on the results of its chairmanship in the Organization"
 )
 MINSK_TITLE = "The Council of Ministers of Defence will meet in Minsk"
 
@@ -196,7 +196,7 @@ def test_teaser_and_article_are_one_entry(tmp_path: Path, teaser_first: bool) ->
         assert sorted(early) == [BETA_TEASER, ALPHA_TITLE]
         teaser = early[BETA_TEASER]
         assert teaser.release.kind.value == "brief"
-        assert teaser.published.isoformat() == "2025-03-03T00:00:00+03:00"
+        assert teaser.published.isoformat() == "2025-03-03T12:00:00+03:00"
     later = NOW + dt.timedelta(days=1)
     add(config, second)
     report = run_refresh(config, later)
@@ -208,7 +208,7 @@ def test_teaser_and_article_are_one_entry(tmp_path: Path, teaser_first: bool) ->
         "The experts agreed on the schedule of the planning conferences and on the list of "
         "observers."
     )
-    assert beta.published.isoformat() == "2025-03-03T00:00:00+03:00"
+    assert beta.published.isoformat() == "2025-03-03T12:00:00+03:00"
     if teaser_first:
         assert beta.id == early[BETA_TEASER].id
         assert beta.first_seen == NOW
@@ -284,8 +284,9 @@ def test_no_two_entries_share_updated(tmp_path: Path) -> None:
     for name in FEEDS:
         stamps = [e.updated for e in feed(config, name).entries]
         assert len(stamps) == len(set(stamps)), name
+    # Entries stored in one run step back from its time by a second each.
     assert sorted(e.updated for e in stored(config)) == [
-        NOW + dt.timedelta(seconds=n) for n in range(19)
+        NOW - dt.timedelta(seconds=n) for n in range(18, -1, -1)
     ]
 
 

@@ -40,7 +40,7 @@ TEASER = Release(
     title="On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the…",
     title_derived=True,
     date=dt.date(2025, 3, 3),
-    date_origin=DateOrigin.TEXT,
+    date_origin=DateOrigin.LEAD,
     lead=LEAD,
     paragraphs=(LEAD,),
     language="en",
@@ -70,7 +70,7 @@ def brief(text: str, day: dt.date | None = None) -> Release:
         title=text[:60],
         title_derived=True,
         date=day,
-        date_origin=DateOrigin.TEXT if day else DateOrigin.NONE,
+        date_origin=DateOrigin.LEAD if day else DateOrigin.NONE,
         lead=text,
         paragraphs=(text,),
     )

@@ -1,4 +1,17 @@
-"""The instants an entry is published and updated at."""
+"""The instants an entry is published and updated at.
+
+``published``: an exact timestamp (an upstream feed's) on the release's own day is used as
+it is.  A release's own calendar date is published at the instant it was first seen
+when that is on its own day (a refresh caught it live), else at noon in the site's zone,
+so that readers from UTC-8 to UTC+12 show its own day.  An estimated date is published at
+noon too, but never later than the release was first seen; with no date at all, the
+release is published when it was first seen.
+
+``updated``: the second of the change, unique among entries.  Changes made in the same run
+(or at the same second) step back by a second each, so no instant is ever later than the
+run that set it.  Whole seconds: feed readers drop fractions, and two entries a fraction
+apart would share an instant for them.
+"""
 
 from __future__ import annotations
 
@@ -8,49 +21,52 @@ import zoneinfo
 from feeds.model import Release
 from feeds.store.interface import Releases
 
+NOON = dt.time(12)
+TICK = dt.timedelta(seconds=1)
+
 
 def published_instant(
     release: Release, first_seen: dt.datetime, zone: zoneinfo.ZoneInfo
 ) -> dt.datetime:
-    """The release's own date at midnight in the site's zone, its exact timestamp, or the
-    time it was first seen."""
-    if release.date is not None:
-        return dt.datetime.combine(release.date, dt.time(), tzinfo=zone)
-    if release.published_at is not None:
-        return release.published_at
-    return first_seen
+    stamp = release.published_at
+    if release.date is None or (
+        stamp is not None and stamp.astimezone(zone).date() == release.date
+    ):
+        # An exact time on the release's own day (an upstream feed's), or no date at all.
+        return stamp if stamp is not None else first_seen
+    if release.date_origin.own and first_seen.astimezone(zone).date() == release.date:
+        return first_seen.astimezone(zone)
+    noon = dt.datetime.combine(release.date, NOON, tzinfo=zone)
+    if not release.date_origin.own and noon > first_seen:
+        return first_seen.astimezone(zone)
+    return noon
 
 
 class UpdatedClock:
-    """Hands out ``updated`` instants that no two entries share.
-
-    The rule is stable: the next free second at or after the moment of the change, and
-    after the entry's own current ``updated`` (a change must move it forward).  Within
-    one run it remembers where each search ended, so many entries created in the same
-    second do not each walk the whole block again.
-    """
+    """Hands out ``updated`` instants that no two entries share."""
 
     def __init__(self, releases: Releases) -> None:
         self.releases = releases
-        self._skip: dict[int, int] = {}
+        #: For each moment of this run, the instant below the last one handed out.
+        self._below: dict[dt.datetime, dt.datetime] = {}
 
     def next(self, moment: dt.datetime, own: dt.datetime | None = None) -> dt.datetime:
-        second = int(moment.timestamp())
-        if own is not None:
-            second = max(second, int(own.timestamp()) + 1)
-            # The entry gives its old second up: searches may end there again.
-            self._skip.clear()
-        walked: list[int] = []
-        while self._taken(second):
-            walked.append(second)
-            second = max(self._skip.get(second, second + 1), second + 1)
-        for visited in walked:
-            self._skip[visited] = second + 1
-        return dt.datetime.fromtimestamp(second, dt.UTC)
-
-    def _taken(self, second: int) -> bool:
-        return self.releases.updated_taken(dt.datetime.fromtimestamp(second, dt.UTC))
+        """A free instant at or before ``moment`` (``own``, the entry's current one, is
+        free for it), after ``own``: a change moves an entry forward."""
+        moment = moment.replace(microsecond=0)
+        candidate = self._below.get(moment, moment)
+        while candidate != own and self.releases.updated_taken(candidate):
+            candidate -= TICK
+        if own is not None and candidate < own:
+            # The clock has not moved past this entry's last change (a clock reused):
+            # the first free instant after it, never later than the moment; else it stays.
+            candidate = own + TICK
+            while candidate <= moment and self.releases.updated_taken(candidate):
+                candidate += TICK
+            return candidate if candidate <= moment else own
+        self._below[moment] = candidate - TICK
+        return candidate
 
     def forget(self) -> None:
-        """After a rollback the skips may point past seconds that are free again."""
-        self._skip.clear()
+        """After a rollback the instants handed out are free again."""
+        self._below.clear()

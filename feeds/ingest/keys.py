@@ -13,12 +13,12 @@ import datetime as dt
 import zlib
 from difflib import SequenceMatcher
 
-from feeds.model import Release
+from feeds.model import DateOrigin, Release
 from feeds.store.interface import MatchKeys
 from feeds.text.keys import paragraph_key
 
 #: Version of these rules: stored keys computed by an older version are recomputed.
-KEYS_VERSION = 1
+KEYS_VERSION = 2
 #: Texts shorter than this (in characters of key) only match when equal.
 MIN_FUZZY_LENGTH = 40
 #: SequenceMatcher ratio above which two leads are the same text, lightly edited.
@@ -54,6 +54,15 @@ def chunks(key: str) -> list[int]:
     return found
 
 
+def stated_date(release: Release) -> dt.date | None:
+    """The date a release states (its own, or one its text names), which a twin must
+    share; a date estimated from neighbours is no evidence of identity."""
+    origin = release.date_origin
+    if origin.own or origin in (DateOrigin.LEAD, DateOrigin.MENTION):
+        return release.date
+    return None
+
+
 def match_keys(release: Release) -> MatchKeys:
     lead = paragraph_key(release.lead)
     text = text_key(release)
@@ -63,7 +72,8 @@ def match_keys(release: Release) -> MatchKeys:
         lead_key=lead,
         text_key=text,
         chunks=tuple(dict.fromkeys([*chunks(lead), *chunks(text)])),
-        date=release.date,
+        date=stated_date(release),
+        date_own=release.date is not None and release.date_origin.own,
     )
 
 

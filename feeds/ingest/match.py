@@ -28,6 +28,12 @@ def find_match(
     return _match_article(release, keys, repo, source=source, locator=locator)
 
 
+def _dates_agree(k: Candidate, keys: MatchKeys, *, exact: bool) -> bool:
+    """Unknown dates never conflict; own dates must be equal where ``exact``; a date
+    a text names may be a few days off the event (a teaser's "On 7 February")."""
+    return dates_compatible(k.date, keys.date, exact=exact and k.date_own and keys.date_own)
+
+
 def _near(repo: Releases, *texts: str) -> list[Candidate]:
     query = list(dict.fromkeys(c for t in texts if t for c in chunks(t)))
     return repo.by_chunks(query, shared_needed(query)) if query else []
@@ -47,12 +53,12 @@ def _match_teaser(release: Release, keys: MatchKeys, repo: Releases) -> str | No
             return k.id
     # One-line teasers of 2025-era sidebars can be the article's title, not its lead.
     for k in repo.by_title(lead):
-        if dates_compatible(k.date, release.date, exact=False):
+        if _dates_agree(k, keys, exact=False):
             return k.id
     fuzzy = [
         k
         for k in sorted(_near(repo, lead, text), key=lambda k: k.seq)
-        if dates_compatible(k.date, release.date, exact=False)
+        if _dates_agree(k, keys, exact=False)
         and ((lead_says and similar_text(lead, k.lead_key)) or similar_text(text, k.text_key))
     ]
     fuzzy.sort(key=lambda k: k.kind is not ReleaseKind.FULL)
@@ -75,8 +81,8 @@ def _match_article(
         for k in repo.by_title(title):
             if url_conflict(k):
                 continue
-            if k.date is not None and release.date is not None:
-                if k.date == release.date:
+            if k.date is not None and keys.date is not None:
+                if _dates_agree(k, keys, exact=True):
                     return k.id
             elif similar_text(lead, k.lead_key) or not k.lead_key:
                 return k.id
@@ -85,24 +91,18 @@ def _match_article(
             if (
                 k.kind is ReleaseKind.BRIEF
                 and title in (k.lead_key, k.text_key)
-                and dates_compatible(k.date, release.date, exact=False)
+                and _dates_agree(k, keys, exact=False)
             ):
                 return k.id
     for k in sorted(_near(repo, lead), key=lambda k: k.seq) if lead_says else ():
         if url_conflict(k) or not similar_text(lead, k.lead_key or k.text_key):
             continue
         if k.kind is ReleaseKind.BRIEF:
-            if dates_compatible(k.date, release.date, exact=False):
+            if _dates_agree(k, keys, exact=False):
                 return k.id
-        elif dates_compatible(k.date, release.date, exact=True) and (
-            similar_title(title, k.title_key) >= 0.5
-        ):
+        elif _dates_agree(k, keys, exact=True) and (similar_title(title, k.title_key) >= 0.5):
             return k.id
     found = repo.last_full_sighting(source, locator)
-    if (
-        found is not None
-        and not url_conflict(found)
-        and dates_compatible(found.date, release.date, exact=True)
-    ):
+    if found is not None and not url_conflict(found) and _dates_agree(found, keys, exact=True):
         return found.id
     return None

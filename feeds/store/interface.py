@@ -26,7 +26,10 @@ class MatchKeys:
     text_key: str
     #: Hashes of word chunks of the lead and the text (fuzzy candidates).
     chunks: tuple[int, ...]
+    #: The date the release states: its own, or one its text names.
     date: dt.date | None
+    #: True when ``date`` is the release's own (a date line, a page's date element).
+    date_own: bool = False
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class Candidate:
     lead_key: str
     text_key: str
     date: dt.date | None
+    date_own: bool = False
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from feeds.store.interface import Candidate, EntryRow, StoredEntry
 #: A chunk held by more entries than this is a common phrase: lookups skip it.
 COMMON_CHUNK = 64
 
-_CANDIDATE = "id, seq, kind, url, title_key, lead_key, text_key, date"
+_CANDIDATE = "id, seq, kind, url, title_key, lead_key, text_key, date, date_own"
 _STORED = (
     "id, seq, release, source_rank, content_hash, section, extra_sections, published, "
     "updated, first_seen, page_path, observed"
@@ -25,13 +25,17 @@ _STORED = (
 _ENTRY = "id, release, section, extra_sections, published, updated, first_seen, page_path, hidden"
 
 
+#: Instants are stored in UTC with microseconds, so that the text sorts as time does.
+STORED_INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
 def iso(moment: dt.datetime) -> str:
-    """The stored form of an instant: UTC, whole seconds."""
-    return moment.astimezone(dt.UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    """The stored form of an instant."""
+    return moment.astimezone(dt.UTC).strftime(STORED_INSTANT)
 
 
 def parse_iso(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+    return dt.datetime.strptime(text, STORED_INSTANT).replace(tzinfo=dt.UTC)
 
 
 def _candidate(row: Sequence[Any]) -> Candidate:
@@ -44,6 +48,7 @@ def _candidate(row: Sequence[Any]) -> Candidate:
         lead_key=row[5],
         text_key=row[6],
         date=dt.date.fromisoformat(row[7]) if row[7] else None,
+        date_own=bool(row[8]),
     )
 
 
@@ -170,8 +175,8 @@ class SqliteReleases:
         self.db.execute(
             "INSERT INTO entries (id, seq, kind, release, content_hash, section, extra_sections, "
             "published, updated, first_seen, page_path, hidden, source_rank, url, title_key, "
-            "lead_key, date, observed, text_key, keys_version) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, ?, ?)",
+            "lead_key, date, observed, text_key, keys_version, date_own) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
             (
                 row.id,
                 seq,
@@ -191,6 +196,7 @@ class SqliteReleases:
                 keys.date.isoformat() if keys.date else None,
                 keys.text_key,
                 row.keys_version,
+                int(keys.date_own),
             ),
         )
         self._index_chunks(seq, row.keys.chunks)
@@ -202,7 +208,7 @@ class SqliteReleases:
         self.db.execute(
             "UPDATE entries SET kind=?, release=?, content_hash=?, section=?, extra_sections=?, "
             "published=?, updated=?, first_seen=?, page_path=?, source_rank=?, url=?, "
-            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=? WHERE id=?",
+            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=?, date_own=? WHERE id=?",
             (
                 row.release.kind.value,
                 release_to_json(row.release),
@@ -220,6 +226,7 @@ class SqliteReleases:
                 keys.date.isoformat() if keys.date else None,
                 keys.text_key,
                 row.keys_version,
+                int(keys.date_own),
                 row.id,
             ),
         )

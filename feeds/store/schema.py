@@ -114,6 +114,8 @@ ALTER TABLE entries ADD COLUMN text_key TEXT NOT NULL DEFAULT '';
 -- Version of the rules that computed title_key, lead_key, text_key and the chunks:
 -- rows older than the running rules are recomputed once.
 ALTER TABLE entries ADD COLUMN keys_version INTEGER NOT NULL DEFAULT 0;
+-- 1 when the date column holds the release's own date, 0 for a date its text names.
+ALTER TABLE entries ADD COLUMN date_own INTEGER NOT NULL DEFAULT 1;
 CREATE INDEX entries_lead ON entries (lead_key);
 CREATE INDEX entries_text ON entries (text_key);
 CREATE INDEX entries_listed ON entries (hidden, published, id);
@@ -160,8 +162,8 @@ def _paragraphs_out_of_json(connection: sqlite3.Connection) -> None:
 
 
 def _releases_as_schema_json(connection: sqlite3.Connection) -> None:
-    """Releases were stored in a hand-made JSON shape (assets as [name, url] pairs); they
-    are rewritten in the shape of the stored-release schema."""
+    """Releases were stored in a hand-made JSON shape (assets as [name, url] pairs, date
+    phrases as "text"); they are rewritten in the shape of the stored-release schema."""
     from feeds.store.codec import release_from_json, release_to_json
 
     rows = connection.execute("SELECT id, release FROM entries").fetchall()
@@ -171,10 +173,26 @@ def _releases_as_schema_json(connection: sqlite3.Connection) -> None:
             data[key] = [
                 {"name": a[0], "url": a[1]} if isinstance(a, list) else a for a in data[key]
             ]
+        # A date phrase opening a teaser is now named for what it is: an estimate.
+        if data.get("date_origin") == "text":
+            data["date_origin"] = "lead"
         release = release_from_json(json.dumps(data))
         connection.execute(
             "UPDATE entries SET release=? WHERE id=?", (release_to_json(release), entry_id)
         )
+
+
+_MICROSECONDS = """
+UPDATE entries SET
+    published = replace(published, 'Z', '.000000Z'),
+    updated = replace(updated, 'Z', '.000000Z'),
+    first_seen = replace(first_seen, 'Z', '.000000Z')
+WHERE published NOT LIKE '%.%';
+UPDATE sightings SET
+    first_seen = replace(first_seen, 'Z', '.000000Z'),
+    last_seen = replace(last_seen, 'Z', '.000000Z')
+WHERE first_seen NOT LIKE '%.%';
+"""
 
 
 MIGRATIONS: tuple[Migration, ...] = (
@@ -183,6 +201,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "match keys in the database", sql=_MATCH_KEYS_IN_THE_DATABASE),
     Migration(4, "file paragraphs in a table", run=_paragraphs_out_of_json),
     Migration(5, "releases in the stored-release schema", run=_releases_as_schema_json),
+    Migration(6, "instants with microseconds", sql=_MICROSECONDS),
 )
 LATEST = MIGRATIONS[-1].version
 
