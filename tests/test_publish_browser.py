@@ -10,16 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
 from playwright.sync_api import Browser, Page
 
+from feeds.config import load_config
 from feeds.model import Asset, DateOrigin, Entry, Release, ReleaseKind, Section, Site
 from feeds.publish.opml import render_opml
 from feeds.publish.pages import render_index, render_release_page, render_section_page
+from feeds.refresh import refresh
 from tests.support.browser import (
     browser_fixture,  # noqa: F401  (the `browser` fixture)
     serving,
@@ -207,15 +210,67 @@ def test_release_page_shows_its_image_and_language(
         problems = open_page(page, site.public_url + "releases/2018/11/permanent-council-1a2b.html")
         assert page.eval_on_selector("figure img", "img => img.naturalWidth") == 2
         assert page.inner_text("h1") == "Permanent Council: Q&A <session> on the Black Sea"
-        assert "Images: ZVF_2142.JPG" in page.inner_text("article")
-        assert "Attachments: Annex 2.pdf" in page.inner_text("article")
+        article = page.inner_text("article")
+        assert "Images: " not in article and "Attachments: " not in article
+        assert (
+            "Images and attachments (file names only; the files are on the original page): "
+            "ZVF_2142.JPG, Annex 2.pdf"
+        ) in article
         assert problems == []
 
         russian = "releases/2025/05/generalnyy-sekretar-9a0b.html"
         problems = open_page(page, site.public_url + russian)
         assert page.get_attribute("html", "lang") == "ru"
-        assert page.get_attribute("header", "lang") == "en"
+        assert page.inner_text("p.meta") == "28 мая 2025 г. · CSTO news"
         assert page.inner_text("h1") == "Генеральный секретарь ОДКБ провёл встречу"
         assert problems == []
     finally:
         page.close()
+
+
+def test_published_folder_browses_from_disk(
+    make_project: Callable[..., Path], browser: Browser
+) -> None:
+    """The real output of the sample dumps, opened as files: every page reachable from the
+    index by clicking, every link between pages stays inside the folder, and the section
+    pages lead to every release through their older pages."""
+    config = make_project(feed_size=3)
+    report = refresh(
+        load_config(config), now=lambda: dt.datetime(2025, 1, 15, 9, 30, tzinfo=dt.UTC)
+    )
+    assert report.problems == []
+    output = (config.parent / "output").resolve()
+    folder = output.as_uri() + "/"
+    start = folder + "index.html"
+    page = browser.new_page()
+    seen: set[str] = set()
+    queue = [start]
+    try:
+        while queue:
+            url = queue.pop()
+            if url in seen:
+                continue
+            seen.add(url)
+            problems = watch_problems(page)
+            page.goto(url, wait_until="load")
+            assert page.title(), url
+            hrefs = page.eval_on_selector_all(
+                "a[href], link[href]:not([rel=icon])", "items => items.map(a => a.href)"
+            )
+            for href in hrefs:
+                target = href.split("#")[0]
+                if target.startswith("file:"):
+                    assert target.startswith(folder), f"{url} leaves the folder: {href}"
+                    assert Path(unquote(urlsplit(target).path)).is_file(), f"{url}: {href}"
+                    if target.endswith(".html"):
+                        queue.append(target)
+                else:
+                    # Only the original site and addresses the releases themselves carry.
+                    assert "feeds.example.org" not in target, f"{url}: {href}"
+            assert problems == [], url
+    finally:
+        page.close()
+    reached = {unquote(urlsplit(u).path) for u in seen}
+    every_page = {str(p) for p in output.rglob("*.html")}
+    assert reached == every_page
+    assert len([p for p in every_page if "/releases/" in p]) == 19

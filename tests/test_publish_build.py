@@ -69,7 +69,9 @@ def test_render_output_names_every_file_and_is_deterministic() -> None:
     data = publish_input(5, archived=3)
     files = render_output(data)
     feeds = [f"{s}/{n}" for s in ("all", "news") for n in ("atom.xml", "rss.xml", "feed.json")]
-    archives = [f"{s}/archive/{n}.xml" for s in ("all", "news") for n in (1, 2)]
+    archives = [
+        f"{s}/archive/{n}.{k}" for s in ("all", "news") for n in (1, 2) for k in ("xml", "html")
+    ]
     pages = [f"releases/2024/03/r{n}.html" for n in range(5)]
     sections = ["all/index.html", "news/index.html"]
     assert sorted(files) == sorted(
@@ -105,7 +107,7 @@ def test_publish_writes_only_what_changed_and_removes_stale_archives(tmp_path: P
     output = tmp_path / "output"
     first = publish(publish_input(5, archived=3), output)
     assert first.failures == []
-    assert len(first.written) == 20
+    assert len(first.written) == 24
     stamp = (output / "news" / "atom.xml").stat().st_mtime_ns
 
     again = publish(publish_input(5, archived=3), output)
@@ -116,7 +118,9 @@ def test_publish_writes_only_what_changed_and_removes_stale_archives(tmp_path: P
     leftover = output / "news" / ".atom.xml.abc123.tmp"
     leftover.write_bytes(b"half a document")
     bigger = publish(publish_input(5, archived=0, feed_size=5), output)
-    assert bigger.removed == [f"{s}/archive/{n}.xml" for s in ("all", "news") for n in (1, 2)]
+    assert bigger.removed == [
+        f"{s}/archive/{n}.{k}" for k in ("xml", "html") for s in ("all", "news") for n in (1, 2)
+    ]
     assert sorted(bigger.written) == [
         "all/atom.xml",
         "all/feed.json",

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -171,7 +172,7 @@ def brief() -> Entry:
         title="On 16 February 2024, the CSTO Secretary General Imangali Tasmagambetov met",
         title_derived=True,
         date=dt.date(2024, 2, 16),
-        date_origin=DateOrigin.TEXT,
+        date_origin=DateOrigin.LEAD,
         lead=BRIEF_LEAD,
         paragraphs=(BRIEF_LEAD,),
         language="en",
@@ -225,8 +226,8 @@ def parse(page: bytes) -> _Page:
     return parser
 
 
-def alternates_of(section_id: str) -> list[tuple[str, str]]:
-    base = f"https://feeds.example.org/csto/{section_id}/"
+def alternates_of(section_id: str, base: str = "") -> list[tuple[str, str]]:
+    base = f"{base}{section_id}/"
     return [
         ("application/atom+xml", base + "atom.xml"),
         ("application/rss+xml", base + "rss.xml"),
@@ -253,11 +254,10 @@ def test_section_feed_urls() -> None:
     }
 
 
-def test_content_lists_bare_image_names_as_text() -> None:
+def test_content_leaves_bare_image_names_out() -> None:
     body = (DATA / "body-council.html").read_text("utf-8").strip()
-    assert (
-        entry_content_html(council(), SITE) == body + "\n<p>Images: ZVF_2142.JPG, ZVF_2150.JPG</p>"
-    )
+    # File names with no address are not text of the release: the content is the body alone.
+    assert entry_content_html(council(), SITE) == body
 
 
 def test_content_adds_only_what_the_body_does_not_show() -> None:
@@ -270,10 +270,9 @@ def test_content_adds_only_what_the_body_does_not_show() -> None:
         "</p>\n"
         '<figure><img src="https://en.odkb-csto.org/upload/iblock/flags.jpg" alt="flags.jpg">'
         "</figure>\n"
-        '<p>Attachments: <a href="https://en.odkb-csto.org/upload/Annex%202.pdf">Annex 2.pdf</a>, '
-        "39357fa0c1.docx</p>\n"
-        '<p>Links: <a href="https://example.org/more?a=1&amp;b=2">'
-        "https://example.org/more?a=1&amp;b=2</a></p>"
+        '<ul><li><a href="https://en.odkb-csto.org/upload/Annex%202.pdf">Annex 2.pdf</a></li>'
+        '<li><a href="https://example.org/more?a=1&amp;b=2">'
+        "https://example.org/more?a=1&amp;b=2</a></li></ul>"
     )
 
 
@@ -341,7 +340,12 @@ def test_release_page_with_canonical_url() -> None:
     assert f'<p class="note">Original: <a href="{SESSION_URL}">{SESSION_URL}</a></p>' in page
     assert (
         '<p class="meta"><time datetime="2024-05-16">16 May 2024</time> · '
-        '<a href="https://feeds.example.org/csto/joint-staff/index.html">Joint Staff</a></p>'
+        '<a href="../../../joint-staff/index.html">Joint Staff</a></p>'
+    ) in page
+    # A file known only by name is listed as such, apart from the text.
+    assert (
+        '<p class="note">Images and attachments (file names only; the files are on the original '
+        "page): 39357fa0c1.docx</p>"
     ) in page
     assert "<article>" in page and "</article>" in page
     assert "<script" not in page
@@ -355,7 +359,11 @@ def test_release_page_from_a_stored_copy() -> None:
         '<a href="https://en.odkb-csto.org/">https://en.odkb-csto.org/</a>; '
         "the address of the original page is not known.</p>"
     ) in page
-    assert "<p>Images: ZVF_2142.JPG, ZVF_2150.JPG</p>" in page
+    assert "<p>Images: " not in page
+    assert (
+        '<p class="note">Images and attachments (file names only; the files are on the original '
+        "page): ZVF_2142.JPG, ZVF_2150.JPG</p>"
+    ) in page
     assert "odkb-pressa" not in page
     assert '<time datetime="2018-11-27">27 November 2018</time>' in page
 
@@ -364,7 +372,8 @@ def test_release_page_of_an_undated_release_says_first_seen() -> None:
     page = render_release_page(undated(), site=SITE, section=NEWS).decode()
     # 08:15 UTC is 11:15 in Moscow, the same calendar day.
     assert (
-        'Undated; first seen <time datetime="2024-07-03T08:15:00+00:00">3 July 2024</time>'
+        '<p class="meta">Date unknown; first seen '
+        '<time datetime="2024-07-03T08:15:00+00:00">3 July 2024</time>'
     ) in page
 
 
@@ -372,29 +381,42 @@ def test_release_page_of_a_russian_release() -> None:
     page = render_release_page(russian(), site=SITE, section=NEWS).decode()
     assert '<html lang="ru">' in page
     assert "<h1>Генеральный секретарь ОДКБ провёл встречу с директором РАТС ШОС</h1>" in page
-    # The page's own wording stays in the site's language and says so.
-    assert '<header class="site" lang="en">' in page
-    assert '<p class="meta" lang="en"><time datetime="2025-05-28">28 May 2025</time>' in page
+    # A release page is worded in its release's language, dates included.
+    assert '<p class="meta"><time datetime="2025-05-28">28 мая 2025 г.</time>' in page
+    assert '<p class="note">Оригинал: <a href="https://odkb-csto.org/' in page
+    assert "<p>Подписаться на раздел «CSTO news»:</p>" in page
+    assert "Original" not in page and "Follow" not in page
 
 
 def test_release_page_of_a_brief_says_what_it_is() -> None:
     page = render_release_page(brief(), site=SITE, section=NEWS).decode()
     assert (
         '<p class="note">This is a short teaser as the site shows it beside other releases, '
-        "so its title was made from its first sentence.</p>"
+        "so its title is its first sentence.</p>"
+    ) in page
+    assert (
+        '<p class="meta"><time datetime="2024-02-16">16 February 2024</time> (date estimated)'
     ) in page
     assert f"<p>{BRIEF_LEAD}</p>" in page
 
 
 @pytest.mark.parametrize("make", [council, session, undated, russian, brief])
-def test_release_pages_link_absolutely_and_announce_their_feeds(make: Callable[[], Entry]) -> None:
+def test_release_pages_link_relatively_and_announce_their_feeds(make: Callable[[], Entry]) -> None:
     entry = make()
     section = {"news": NEWS, "joint-staff": STAFF}[entry.section]
     first = render_release_page(entry, site=SITE, section=section)
     assert first == render_release_page(entry, site=SITE, section=section)
     page = parse(first)
-    assert page.urls and all(u.startswith("https://") for u in page.urls), page.urls
-    assert [(a["type"], a["href"]) for a in page.alternates] == alternates_of(section.id)
+    # Pages link to each other relatively (they work from a folder or any host); the only
+    # absolute addresses are the original site's and links the release itself carries.
+    assert page.urls and not any(SITE.public_url in u for u in page.urls), page.urls
+    here = f"https://host.invalid/out/{entry.page_path}"
+    inside = [urljoin(here, u) for u in page.urls if "://" not in u]
+    assert inside and all(u.startswith("https://host.invalid/out/") for u in inside), inside
+    assert "https://host.invalid/out/index.html" in inside
+    assert [(a["type"], a["href"]) for a in page.alternates] == alternates_of(
+        section.id, "../../../"
+    )
     assert page.texts["h1"] == [entry.release.title]
     assert len(page.icons) == 1 and page.icons[0].startswith("data:image/svg+xml,%3Csvg%20")
     assert not set('" #<>') & set(page.icons[0])
@@ -420,25 +442,28 @@ def test_section_page_links_and_feeds() -> None:
     raw = render_section_page(NEWS, [council(), russian(), brief()], site=SITE)
     assert raw == render_section_page(NEWS, [council(), russian(), brief()], site=SITE)
     page = raw.decode()
-    assert [(a["type"], a["href"]) for a in parse(raw).alternates] == alternates_of("news")
+    assert [(a["type"], a["href"]) for a in parse(raw).alternates] == [
+        ("application/atom+xml", "atom.xml"),
+        ("application/rss+xml", "rss.xml"),
+        ("application/feed+json", "feed.json"),
+    ]
     assert (
         '<link rel="alternate" type="application/feed+json" title="CSTO news (JSON Feed)" '
-        'href="https://feeds.example.org/csto/news/feed.json">'
+        'href="feed.json">'
     ) in page
     assert '<p class="desc">Meetings, councils and exercises.</p>' in page
-    assert (
-        '<li><a href="https://feeds.example.org/csto/news/rss.xml" type="application/rss+xml">'
-        "RSS</a></li>"
-    ) in page
+    assert ('<li><a href="rss.xml" type="application/rss+xml">RSS</a></li>') in page
     # A known original is the title's target; the release page stays reachable.
     assert '<h3><a href="https://odkb-csto.org/news/news_odkb/sostoyalas-vstrecha/">' in page
-    assert (
-        '<a href="https://feeds.example.org/csto/releases/2025/05/generalnyy-9a0b.html">'
-        "Release page</a>"
-    ) in page
+    assert ('<a href="../releases/2025/05/generalnyy-9a0b.html">Release page</a>') in page
+    # Listing pages keep the site's wording and mark a release in another language.
     assert '<li lang="ru">' in page
+    assert '<p class="meta" lang="en"><time datetime="2025-05-28">28 May 2025</time>' in page
     assert f"<p>{COUNCIL_LEAD}</p>" in page
-    assert all(u.startswith("https://") for u in parse(raw).urls)
+    assert (
+        '<p class="meta"><time datetime="2024-02-16">16 February 2024</time> (date estimated)</p>'
+    ) in page
+    assert not any(SITE.public_url in u for u in parse(raw).urls)
 
 
 def test_empty_section_page() -> None:
@@ -465,10 +490,10 @@ def test_index_lists_every_section_and_feed() -> None:
         "The CSTO Secretary General took part in the meeting of the Council of the PA",
         "Q&A: Joint Staff <briefing> on exercises",
     ]
-    assert "https://feeds.example.org/csto/feeds.opml" in page.urls
+    assert "feeds.opml" in page.urls
     for section_id in ("all", "news", "joint-staff"):
-        assert f"https://feeds.example.org/csto/{section_id}/index.html" in page.urls
-    assert all(u.startswith("https://") for u in page.urls)
+        assert f"{section_id}/index.html" in page.urls
+    assert not any(SITE.public_url in u for u in page.urls)
     assert b"<p>" + COUNCIL_LEAD.encode() not in raw  # the index shows no summaries
 
 
@@ -505,3 +530,9 @@ def test_opml_lists_every_atom_feed() -> None:
             ("q-a", 'Q&A "briefings" <staff>'),
         ]
     ]
+
+
+def test_style_sheet_is_not_escaped() -> None:
+    page = render_index([(ALL, [])], site=SITE).decode()
+    assert '"Segoe UI"' in page and 'a[rel="next"]' in page
+    assert "&#34;" not in page and "&quot;" not in page

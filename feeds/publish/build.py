@@ -18,17 +18,20 @@ from feeds.model import Entry, Section, Site
 from feeds.publish.jsonfeed import render_json_feed
 from feeds.publish.membership import FeedView, feed_view
 from feeds.publish.opml import render_opml
-from feeds.publish.pages import render_index, render_release_page, render_section_page
+from feeds.publish.pages import (
+    all_section,
+    archive_page_path,
+    render_index,
+    render_release_page,
+    render_section_page,
+    section_page_path,
+)
 from feeds.publish.syndication import FeedDocument, render_atom, render_rss
 from feeds.publish.validate import CHECKS, check_atom
 from feeds.publish.writer import remove_stale_temporaries, write_if_changed
-from feeds.sections import ALL
 
-ALL_SECTION = Section(
-    id=ALL, title="All releases", description="Every release, whatever its section."
-)
 #: Files under these folders are owned by the publisher: ones it no longer makes are removed.
-MANAGED_PATTERNS = ("releases/**/*.html", "*/archive/*.xml")
+MANAGED_PATTERNS = ("releases/**/*.html", "*/archive/*.xml", "*/archive/*.html")
 
 
 @dataclass(frozen=True)
@@ -50,8 +53,8 @@ class PublishReport:
     failures: list[PublishError] = field(default_factory=list)
 
 
-def all_sections(sections: Sequence[Section]) -> list[Section]:
-    return [ALL_SECTION, *sections]
+def all_sections(sections: Sequence[Section], site: Site) -> list[Section]:
+    return [all_section(site), *sections]
 
 
 def render_output(
@@ -61,7 +64,7 @@ def render_output(
     goes to ``failures`` (when given, else it propagates) and the rest is rendered."""
     site = data.site
     files: dict[str, bytes] = {}
-    sections = all_sections(data.sections)
+    sections = all_sections(data.sections, site)
     by_id = {s.id: s for s in sections}
     heads: list[tuple[Section, list[Entry]]] = []
 
@@ -78,7 +81,7 @@ def render_output(
         heads.append((section, view.head))
         attempt(f"{section.id}/", partial(_section_files, data, view))
     for entry in data.entries:
-        section = by_id.get(entry.section, ALL_SECTION)
+        section = by_id.get(entry.section, sections[0])
         attempt(entry.page_path, partial(_release_file, entry, site, section))
     files["index.html"] = render_index(heads, site=site)
     files["feeds.opml"] = render_opml(sections, site=site)
@@ -90,9 +93,14 @@ def render_output(
 
 def _section_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
     files = _feed_files(data, view)
-    files[f"{view.section.id}/index.html"] = render_section_page(
-        view.section, view.head, site=data.site
+    numbers = list(view.pages)
+    files[section_page_path(view.section.id)] = render_section_page(
+        view.section, view.head, site=data.site, archive=numbers
     )
+    for number, entries in view.pages.items():
+        files[archive_page_path(view.section.id, number)] = render_section_page(
+            view.section, entries, site=data.site, archive=numbers, number=number
+        )
     return files
 
 
@@ -153,7 +161,7 @@ def check(path: str, body: bytes, site: Site, output: Path) -> None:
     name = path.rsplit("/", 1)[-1]
     where = str(output / path)
     url = site.public_url + path
-    if "/archive/" in path:
+    if "/archive/" in path and name.endswith(".xml"):
         check_atom(where, body, self_url=url)
     elif name in CHECKS:
         CHECKS[name](where, body, self_url=url)

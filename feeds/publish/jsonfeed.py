@@ -14,9 +14,9 @@ from feeds.publish.content import (
     entry_language,
     entry_link,
     entry_summary_text,
-    is_absolute,
     section_feed_urls,
 )
+from feeds.text.urls import is_absolute
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 

@@ -1,106 +1,219 @@
-"""HTML pages of the published output: one per release, one per section, and the site index.
+"""HTML pages of the published output: one per release, a page per section with its
+archive pages, and the site index (templates in ``publish/templates``).
 
-Pages are plain HTML5 with a small inline style sheet: no script, no external asset, so a
-page reads the same wherever it is served.  Every link is absolute (built from
-``site.public_url``), every text is escaped exactly once, and nothing depends on the clock.
+Pages are plain HTML5 with a small inline style sheet: no script, no external asset.
+Links between pages are relative, so the output folder works from disk, from
+``feeds serve`` and from any host; the site's own pages and the original of a release are
+linked absolutely.  Wording and dates follow the page's language (:mod:`.wording`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import html
+import posixpath
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
+from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
+import jinja2
+from markupsafe import Markup
+
 from feeds.model import Entry, ReleaseKind, Section, Site
 from feeds.publish.content import (
+    FEED_FILES,
     FEED_TYPES,
     entry_content_html,
     entry_language,
-    entry_link,
     entry_summary_text,
-    page_url,
-    section_feed_urls,
 )
+from feeds.publish.wording import Wording, wording
 
 #: Names of the feed formats as readers know them.
 FEED_LABELS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
-#: Month names of displayed dates: fixed here so output never depends on the locale.
-MONTHS = (
-    "January", "February", "March", "April", "May", "June",
-    "July", "August", "September", "October", "November", "December",
-)  # fmt: skip
 OPML_FILE = "feeds.opml"
+INDEX_FILE = "index.html"
+#: Releases each section shows on the site index.
+PER_SECTION = 5
+
+
+def section_page_path(section_id: str) -> str:
+    return f"{section_id}/{INDEX_FILE}"
+
+
+def archive_page_path(section_id: str, number: int) -> str:
+    return f"{section_id}/archive/{number}.html"
+
+
+@dataclass(frozen=True)
+class _Feed:
+    type: str
+    label: str
+    title: str
+    href: str
+
+
+@dataclass(frozen=True)
+class _Item:
+    href: str
+    title: str
+    date: Markup
+    lang_attr: Markup
+    meta_lang_attr: Markup
+    page_href: str | None
+    summary: str
+
+
+class _Page:
+    """One page being rendered: where it lies, its language, and links relative to it."""
+
+    def __init__(self, path: str, site: Site, language: str) -> None:
+        self.path = path
+        self.site = site
+        #: The language of the page's content; its wording falls back to English.
+        self.lang = language
+        self.t = wording(language)
+
+    def href(self, target: str) -> str:
+        """A link from this page to ``target`` (a path under the output folder)."""
+        return posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+
+    def feeds(self, section: Section) -> list[_Feed]:
+        return [
+            _Feed(
+                type=media_type,
+                label=FEED_LABELS[fmt],
+                title=f"{section.title} ({FEED_LABELS[fmt]})",
+                href=self.href(f"{section.id}/{FEED_FILES[fmt]}"),
+            )
+            for fmt, media_type in FEED_TYPES.items()
+        ]
+
+    def date(self, entry: Entry) -> Markup:
+        """The entry's date as the page shows it, worded by how it is known."""
+        release = entry.release
+        zone = ZoneInfo(self.site.timezone)
+        if entry.date_known:
+            day = release.date or entry.published.astimezone(zone).date()
+            return _time(entry, day, self.t.date(day))
+        if release.date is not None:
+            return self.t(
+                "date_estimated", date=_time(entry, release.date, self.t.date(release.date))
+            )
+        seen = entry.first_seen.astimezone(zone).date()
+        return self.t("date_unknown", date=_time(entry, seen, self.t.date(seen)))
+
+    def items(self, entries: Sequence[Entry], *, summaries: bool) -> list[_Item]:
+        found = []
+        for entry in entries:
+            language = entry_language(entry, self.site)
+            link = entry.release.url or self.href(entry.page_path)
+            found.append(
+                _Item(
+                    href=link,
+                    title=entry.release.title,
+                    date=self.date(entry),
+                    lang_attr=_lang_attr(language, self.lang),
+                    meta_lang_attr=_lang_attr(self.t.language, language),
+                    # The title leads to the original; our own copy stays one click away.
+                    page_href=self.href(entry.page_path) if entry.release.url else None,
+                    summary=entry_summary_text(entry) if summaries else "",
+                )
+            )
+        return found
+
+    def render(self, template: str, **values: Any) -> bytes:
+        defaults = {"canonical": None, "description": "", "wide": False}
+        html = (
+            _environment()
+            .get_template(template)
+            .render(
+                site=self.site,
+                t=self.t,
+                lang=self.lang,
+                icon=_icon_url(),
+                style=_style_sheet(),
+                home=self.href(INDEX_FILE),
+                # Labels are in the wording's language, which may not be the content's.
+                chrome_lang=_lang_attr(self.t.language, self.lang),
+                **(defaults | values),
+            )
+        )
+        return html.encode("utf-8")
 
 
 def render_release_page(entry: Entry, *, site: Site, section: Section) -> bytes:
     """The page of one release: title, date, section, full text and where it comes from."""
     release = entry.release
-    lang = entry_language(entry, site)
-    chrome = _lang_attr(site.language, lang)
-    section_url = section_feed_urls(section.id, site)["html"]
-    head = _alternate_links([section], site)
-    if release.url:
-        head.insert(0, f'<link rel="canonical" href="{_attr(release.url)}">')
-    summary = entry_summary_text(entry, limit=200)
-    if summary:
-        head.append(f'<meta name="description" content="{_attr(summary)}">')
-
+    page = _Page(entry.page_path, site, entry_language(entry, site))
+    t = page.t
     notes = []
     if release.kind is ReleaseKind.BRIEF:
-        notes.append(
-            "This is a short teaser as the site shows it beside other releases"
-            + (", so its title was made from its first sentence." if release.title_derived else ".")
-        )
+        notes.append(t("teaser_titled" if release.title_derived else "teaser"))
     if release.url:
-        source = f'Original: <a href="{_attr(release.url)}">{_text(release.url)}</a>'
+        source = t("original", link=_link(release.url, release.url))
     else:
-        source = (
-            "This text comes from a stored copy of "
-            f'<a href="{_attr(site.url)}">{_text(site.url)}</a>; '
-            "the address of the original page is not known."
-        )
-    article = [
-        "<article>",
-        f"<h1>{_text(release.title)}</h1>",
-        f'<p class="meta"{chrome}>{_date_html(entry, site)} · '
-        f'<a href="{_attr(section_url)}">{_text(section.title)}</a></p>',
-        *(f'<p class="note"{chrome}>{_text(n)}</p>' for n in notes),
-        f'<div class="body">\n{entry_content_html(entry, site)}\n</div>',
-        f'<p class="note"{chrome}>{source}</p>',
-        "</article>",
-    ]
-    foot = f"<p>Follow {_text(section.title)}:</p>\n{_subscribe_list(section, site)}"
-    return _document(
-        site=site,
-        lang=lang,
+        source = t("stored_copy", site=_link(site.url, site.url))
+    return page.render(
+        "release.html.j2",
         title=f"{release.title} · {site.title}",
-        head=head,
-        main="\n".join(article),
-        foot=foot,
+        canonical=release.url,
+        alternates=page.feeds(section),
+        description=entry_summary_text(entry, limit=200),
+        release=release,
+        date=page.date(entry),
+        section=section,
+        section_href=page.href(section_page_path(section.id)),
+        notes=notes,
+        content=Markup(entry_content_html(entry, site)),
+        files=[a.name for a in (*release.images, *release.attachments) if not a.url],
+        source=source,
+        feeds=page.feeds(section),
     )
 
 
-def render_section_page(section: Section, entries: Sequence[Entry], *, site: Site) -> bytes:
-    """A section's page: its latest releases (newest first) with dates and summaries."""
-    shown = entries
-    parts = [f"<h1>{_text(section.title)}</h1>"]
-    if section.description:
-        parts.append(f'<p class="desc">{_text(section.description)}</p>')
-    parts.append(_subscribe_list(section, site))
-    parts.append(_entry_list(shown, site, summaries=True))
-    opml = _attr(_opml_url(site))
-    foot = f'<p>All feeds of this site in one file: <a href="{opml}">OPML</a>.</p>'
-    return _document(
-        site=site,
-        lang=site.language,
-        title=f"{section.title} · {site.title}",
-        head=_alternate_links([section], site),
-        main="\n".join(parts),
-        foot=foot,
+def render_section_page(
+    section: Section,
+    entries: Sequence[Entry],
+    *,
+    site: Site,
+    archive: Sequence[int] = (),
+    number: int | None = None,
+) -> bytes:
+    """A section's page: its latest releases (``number`` None), or one of its archive
+    pages, newest first, with links to the newer and older pages.  ``archive`` lists the
+    section's archive page numbers, oldest first."""
+    path = (
+        section_page_path(section.id) if number is None else archive_page_path(section.id, number)
+    )
+    page = _Page(path, site, site.language)
+    if number is None:
+        newer = None
+        older = page.href(archive_page_path(section.id, archive[-1])) if archive else None
+        heading = section.title
+    else:
+        at = list(archive).index(number)
+        newer = page.href(
+            archive_page_path(section.id, archive[at + 1])
+            if at + 1 < len(archive)
+            else section_page_path(section.id)
+        )
+        older = page.href(archive_page_path(section.id, archive[at - 1])) if at else None
+        heading = str(page.t("archive_page", section=section.title, number=number))
+    return page.render(
+        "section.html.j2",
+        title=f"{heading} · {site.title}",
+        alternates=page.feeds(section),
+        heading=heading,
+        section=section,
+        feeds=page.feeds(section),
+        items=page.items(entries, summaries=True),
+        newer=newer,
+        older=older,
+        opml_link=_link(page.href(OPML_FILE), "OPML"),
     )
 
 
@@ -108,152 +221,69 @@ def render_index(
     sections_with_entries: Sequence[tuple[Section, Sequence[Entry]]],
     *,
     site: Site,
-    per_section: int = 5,
+    per_section: int = PER_SECTION,
 ) -> bytes:
     """The site index: every section with its latest releases and its feeds."""
-    opml = _opml_url(site)
-    parts = [
-        f"<h1>{_text(site.title)}</h1>",
-        f'<p class="desc">Press releases of <a href="{_attr(site.url)}">{_text(site.url)}</a>, '
-        f"as Atom, RSS and JSON feeds. Every feed in one file for your reader: "
-        f'<a href="{_attr(opml)}">{OPML_FILE}</a>.</p>',
+    page = _Page(INDEX_FILE, site, site.language)
+    cards = [
+        {
+            "section": section,
+            "href": page.href(section_page_path(section.id)),
+            "feeds": page.feeds(section),
+            "releases": page.items(entries[:per_section], summaries=False),
+        }
+        for section, entries in sections_with_entries
     ]
-    cards = []
-    for section, entries in sections_with_entries:
-        section_url = section_feed_urls(section.id, site)["html"]
-        heading_id = f"section-{section.id}"
-        block = [
-            f'<section class="section" aria-labelledby="{_attr(heading_id)}">',
-            f'<h2 id="{_attr(heading_id)}"><a href="{_attr(section_url)}">'
-            f"{_text(section.title)}</a></h2>",
-        ]
-        if section.description:
-            block.append(f'<p class="desc">{_text(section.description)}</p>')
-        block.append(_subscribe_list(section, site))
-        block.append(_entry_list(entries[:per_section], site, summaries=False))
-        block.append(f'<p><a href="{_attr(section_url)}">More in {_text(section.title)}</a></p>')
-        block.append("</section>")
-        cards.append("\n".join(block))
-    parts.append('<div class="sections">\n' + "\n".join(cards) + "\n</div>")
-    return _document(
-        site=site,
-        lang=site.language,
+    alternates = [feed for section, _ in sections_with_entries for feed in page.feeds(section)]
+    return page.render(
+        "index.html.j2",
         title=site.title,
-        head=_alternate_links([s for s, _ in sections_with_entries], site),
-        main="\n".join(parts),
-        foot=f'<p><a href="{_attr(opml)}">All feeds (OPML)</a></p>',
+        alternates=alternates,
         wide=True,
+        cards=cards,
+        site_link=_link(site.url, site.url),
+        opml_link=_link(page.href(OPML_FILE), OPML_FILE),
+        opml_href=page.href(OPML_FILE),
     )
 
 
-def display_date(entry: Entry, site: Site) -> tuple[str, str]:
-    """(machine value for ``<time datetime>``, human text) of the entry's own date.
-
-    An entry without a date of its own is dated by when it was first seen; the caller
-    words it so.
-    """
-    release = entry.release
-    if release.date is not None:
-        return release.date.isoformat(), _human(release.date)
-    moment = release.published_at or entry.first_seen
-    local = moment.astimezone(ZoneInfo(site.timezone))
-    return moment.isoformat(), _human(local.date())
+def all_section(site: Site) -> Section:
+    """The pseudo-section of every release, titled in the site's language."""
+    t: Wording = wording(site.language)
+    return Section(id="all", title=str(t("all_releases")), description=str(t("all_description")))
 
 
-def _date_html(entry: Entry, site: Site) -> str:
-    machine, human = display_date(entry, site)
-    time = f'<time datetime="{_attr(machine)}">{human}</time>'
-    return time if entry.date_known else f"Undated; first seen {time}"
+def _time(entry: Entry, day: dt.date, text: str) -> Markup:
+    machine = day.isoformat() if entry.release.date is not None else entry.first_seen.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(machine, text)
 
 
-def _human(day: dt.date) -> str:
-    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+def _link(href: str, text: str) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, text)
 
 
-def _entry_list(entries: Sequence[Entry], site: Site, *, summaries: bool) -> str:
-    if not entries:
-        return '<p class="note">No releases yet.</p>'
-    items = []
-    for entry in entries:
-        lang = _lang_attr(entry_language(entry, site), site.language)
-        meta = _date_html(entry, site)
-        if entry.release.url:
-            # The title leads to the original; our own copy stays one click away.
-            meta += f' · <a href="{_attr(page_url(entry, site))}">Release page</a>'
-        lines = [
-            f"<li{lang}>",
-            f'<h3><a href="{_attr(entry_link(entry, site))}">{_text(entry.release.title)}</a></h3>',
-            f'<p class="meta"{_lang_attr(site.language, entry_language(entry, site))}>{meta}</p>',
-        ]
-        summary = entry_summary_text(entry) if summaries else ""
-        if summary:
-            lines.append(f"<p>{_text(summary)}</p>")
-        lines.append("</li>")
-        items.append("\n".join(lines))
-    return '<ul class="entries">\n' + "\n".join(items) + "\n</ul>"
-
-
-def _alternate_links(sections: Sequence[Section], site: Site) -> list[str]:
-    """Autodiscovery links for every feed of the given sections."""
-    links = []
-    for section in sections:
-        urls = section_feed_urls(section.id, site)
-        for fmt, media_type in FEED_TYPES.items():
-            title = f"{section.title} ({FEED_LABELS[fmt]})"
-            links.append(
-                f'<link rel="alternate" type="{media_type}" title="{_attr(title)}" '
-                f'href="{_attr(urls[fmt])}">'
-            )
-    return links
-
-
-def _subscribe_list(section: Section, site: Site) -> str:
-    urls = section_feed_urls(section.id, site)
-    items = "".join(
-        f'<li><a href="{_attr(urls[fmt])}" type="{media_type}">{FEED_LABELS[fmt]}</a></li>'
-        for fmt, media_type in FEED_TYPES.items()
-    )
-    label = _attr(f"Subscribe to {section.title}")
-    return f'<ul class="subscribe" aria-label="{label}">{items}</ul>'
-
-
-def _document(
-    *,
-    site: Site,
-    lang: str,
-    title: str,
-    head: Sequence[str],
-    main: str,
-    foot: str,
-    wide: bool = False,
-) -> bytes:
-    chrome = _lang_attr(site.language, lang)
-    home = site.public_url + "index.html"
-    lines = [
-        "<!DOCTYPE html>",
-        f'<html lang="{_attr(lang)}">',
-        "<head>",
-        '<meta charset="utf-8">',
-        '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{_text(title)}</title>",
-        f'<link rel="icon" type="image/svg+xml" href="{_attr(_icon_url())}">',
-        *head,
-        f"<style>\n{_style_sheet()}</style>",
-        "</head>",
-        '<body class="wide">' if wide else "<body>",
-        f'<header class="site"{chrome}><a href="{_attr(home)}">{_text(site.title)}</a></header>',
-        f"<main>\n{main}\n</main>",
-        f'<footer class="foot"{chrome}>\n{foot}\n</footer>',
-        "</body>",
-        "</html>",
-        "",
-    ]
-    return "\n".join(lines).encode("utf-8")
+def _lang_attr(wanted: str, inherited: str) -> Markup:
+    """A ``lang`` attribute only where the language differs from the enclosing one."""
+    return Markup("") if wanted == inherited else Markup(' lang="{}"').format(wanted)
 
 
 @cache
-def _style_sheet() -> str:
-    return resources.files("feeds.publish").joinpath("templates/style.css").read_text("utf-8")
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("feeds.publish", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+@cache
+def _style_sheet() -> Markup:
+    # Our own file, and style text is not HTML: escaping would corrupt its quotes.
+    text = resources.files("feeds.publish").joinpath("templates/style.css").read_text("utf-8")
+    return Markup(text)
 
 
 @cache
@@ -262,20 +292,3 @@ def _icon_url() -> str:
     and the page keeps needing no file beside it."""
     svg = resources.files("feeds.publish").joinpath("templates/icon.svg").read_text("utf-8")
     return "data:image/svg+xml," + quote(svg.strip(), safe="/:=.,")
-
-
-def _opml_url(site: Site) -> str:
-    return site.public_url + OPML_FILE
-
-
-def _lang_attr(wanted: str, inherited: str) -> str:
-    """A ``lang`` attribute only where the language differs from the enclosing one."""
-    return "" if wanted == inherited else f' lang="{_attr(wanted)}"'
-
-
-def _text(value: str) -> str:
-    return html.escape(value, quote=False)
-
-
-def _attr(value: str) -> str:
-    return html.escape(value, quote=True)

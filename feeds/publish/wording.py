@@ -1,0 +1,56 @@
+"""What the HTML pages say, in the language of the page (``publish/locales/<lang>.yaml``).
+
+A page is worded in the site's language; a release page in its release's language, so a
+mixed configuration labels each page by what it holds.  Languages without a wording file
+fall back to English.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+from markupsafe import Markup, escape
+
+FALLBACK = "en"
+
+
+class Wording:
+    """The sentences and date format of one language."""
+
+    def __init__(self, language: str, texts: dict[str, Any]) -> None:
+        self.language = language
+        self._texts = texts
+
+    def __call__(self, key: str, **values: object) -> Markup:
+        """The sentence ``key``, its ``{placeholders}`` filled (escaped unless Markup)."""
+        return Markup(escape(self._texts[key])).format(**values)
+
+    def date(self, day: dt.date) -> str:
+        months: list[str] = self._texts["months"]
+        return str(self._texts["date"]).format(
+            day=day.day, month=months[day.month - 1], year=day.year
+        )
+
+
+@cache
+def wording(language: str) -> Wording:
+    """The wording of ``language`` (its primary subtag), or English."""
+    primary = language.split("-")[0].lower()
+    folder = resources.files(__package__).joinpath("locales")
+    name = f"{primary}.yaml"
+    if not folder.joinpath(name).is_file():
+        primary, name = FALLBACK, f"{FALLBACK}.yaml"
+    texts = yaml.safe_load(folder.joinpath(name).read_text("utf-8"))
+    return Wording(primary, texts)
+
+
+def languages() -> list[str]:
+    """The languages pages can be worded in."""
+    folder = resources.files(__package__).joinpath("locales")
+    return sorted(
+        p.name.removesuffix(".yaml") for p in folder.iterdir() if p.name.endswith(".yaml")
+    )
