@@ -29,9 +29,8 @@ from feeds.model import (
 )
 from feeds.parsing import candidate_keys, decode_dump, parse_document
 from feeds.profile import Profile, profile_for
-from feeds.publish.build import PublishInput, PublishReport, publish
-from feeds.publish.membership import assign_archives
-from feeds.sections import SectionRules, feed_ids
+from feeds.publish.build import PublishReport, PublishSettings, publish
+from feeds.sections import SectionRules
 from feeds.sources.base import Retrieval
 from feeds.store import Store
 
@@ -381,21 +380,16 @@ def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> 
     )
 
 
-def publish_state(config: Config, store: Store) -> PublishReport:
-    """Assign archive pages and (re)write every output file whose bytes change."""
-    feeds = feed_ids(config.sections)
-    with store.transaction():
-        assign_archives(store.releases.entries(), feeds, store.archives, config.feed_size)
-    data = PublishInput(
+def publish_state(config: Config, store: Store, *, full: bool = False) -> PublishReport:
+    """Publish what changed since the last publish (everything with ``full``)."""
+    settings = PublishSettings(
         site=config.site,
         sections=config.sections,
-        entries=store.releases.entries(),
-        archives={feed: store.archives.members(feed) for feed in feeds},
         feed_size=config.feed_size,
+        output=config.output,
         hub=config.websub_hub,
-        status=status_document(config, store),
     )
-    return publish(data, config.output)
+    return publish(store, settings, status_document(config, store), full=full)
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:
