@@ -45,19 +45,17 @@ class SqliteFeedIndex:
 
     def head(self, feed: str, limit: int) -> list[str]:
         """The newest ``limit`` members not in the archive."""
-        rows = self.db.execute(
-            f"SELECT entry_id FROM feed_members WHERE feed=? AND archived=0 {_NEWEST_FIRST} "
-            "LIMIT ?",
-            (feed, limit),
-        )
-        return [r[0] for r in rows]
+        return self._unarchived(feed, limit, 0)
 
     def overflow(self, feed: str, keep: int) -> list[str]:
         """Members not in the archive beyond the newest ``keep``, newest first."""
+        return self._unarchived(feed, -1, keep)
+
+    def _unarchived(self, feed: str, limit: int, offset: int) -> list[str]:
         rows = self.db.execute(
             f"SELECT entry_id FROM feed_members WHERE feed=? AND archived=0 {_NEWEST_FIRST} "
-            "LIMIT -1 OFFSET ?",
-            (feed, keep),
+            "LIMIT ? OFFSET ?",
+            (feed, limit, offset),
         )
         return [r[0] for r in rows]
 
