@@ -27,7 +27,7 @@ from feeds.model import (
     Retrieved,
     SourceHealth,
 )
-from feeds.parsing import candidate_keys, decode_dump, parse_document
+from feeds.parsing.batch import Failure, parse_documents, prepare_dumps
 from feeds.profile import Profile, profile_for
 from feeds.publish.build import PublishReport, PublishSettings, publish
 from feeds.sections import SectionRules
@@ -247,28 +247,16 @@ class _SourceRun:
         self, retrieval: Retrieval
     ) -> tuple[list[_Parsed], dict[str, SourceError], RunFigures]:
         texts, known, failed = self._teaser_evidence(retrieval)
+        documents = [d for d in retrieval.documents if d.key not in failed]
+        self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
+        results = parse_documents(
+            documents, self.profile, known=known, texts=texts, language=self.source.language
+        )
         parsed: list[_Parsed] = []
         figures = RunFigures(items=retrieval.items)
-        language = self.source.language
-        for document in retrieval.documents:
-            if document.key in failed:
-                continue
-            self.progress(f"{self.source.name}: {document.locator}")
-            try:
-                result = parse_document(
-                    document,
-                    self.profile,
-                    known=known,
-                    text=texts.get(document.key),
-                    language=language,
-                )
-            except SourceError as exc:
-                failed[document.key] = exc
-                continue
-            except Exception as exc:  # a parser bug costs one file or page, not the source
-                failed[document.key] = SourceError(
-                    document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})"
-                )
+        for document, result in zip(documents, results, strict=True):
+            if isinstance(result, Failure):
+                failed[document.key] = result.error()
                 continue
             parsed.append(_Parsed(document, result))
             figures = _count(figures, document, result)
@@ -286,17 +274,14 @@ class _SourceRun:
             return texts, frozenset(), failed
         memory = self.store.memory
         keys: set[str] = set()
-        for document in dumps:
-            try:
-                decoded = decode_dump(document)
-            except SourceError as exc:
-                failed[document.key] = exc
+        for document, prepared in zip(dumps, prepare_dumps(dumps, self.profile), strict=True):
+            if isinstance(prepared, Failure):
+                failed[document.key] = prepared.error()
                 continue
-            text = texts[document.key] = decoded.text
-            self.report.warnings.extend(decoded.warnings)
-            candidates = candidate_keys(text, self.profile)
-            memory.remember_paragraphs(self.source.name, document.key, candidates)
-            keys.update(_line_keys(text))
+            texts[document.key] = prepared.text
+            self.report.warnings.extend(prepared.warnings)
+            memory.remember_paragraphs(self.source.name, document.key, prepared.candidates)
+            keys.update(prepared.lines)
         counts = memory.paragraph_counts(self.source.name, keys)
         known = {k for k, n in counts.items() if n >= 2}
         known |= self.store.releases.known_texts(keys)
@@ -351,12 +336,6 @@ class _Drift(Exception):
     def __init__(self, health: SourceHealth) -> None:
         super().__init__("drift")
         self.health = health
-
-
-def _line_keys(text: str) -> set[str]:
-    from feeds.text.keys import normalise_lines, paragraph_key
-
-    return {paragraph_key(line) for line in normalise_lines(text) if line}
 
 
 def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> RunFigures:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+import lxml.html
 import nh3
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, NavigableString
@@ -161,10 +162,13 @@ def html_links(fragment: str) -> tuple[str, ...]:
 
 def referenced_urls(fragment: str) -> set[str]:
     """Every href, src and cite value in an HTML fragment, entities decoded."""
-    soup = BeautifulSoup(fragment, "lxml")
+    if not fragment.strip():
+        return set()
+    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     return {
         value
-        for element in soup.find_all(True)
+        for element in root.iter()
+        if isinstance(element.tag, str)
         for name in _URL_ATTRIBUTES
-        if isinstance(value := element.get(name), str) and value
+        if (value := element.get(name))
     }
