@@ -23,6 +23,7 @@ from lxml import etree
 
 from feeds.config import load_config
 from feeds.refresh import refresh
+from tests.conftest import BASE_CONFIG
 
 PUBLIC = "https://feeds.example.org/csto/"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -33,21 +34,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
 READERS = ["America/Los_Angeles", "Etc/GMT+8", "Pacific/Auckland", "Etc/GMT-12"]
 FEEDS = ("atom.xml", "rss.xml", "feed.json")
 
-CONFIG = f"""\
-site:
-  title: CSTO releases
-  url: https://en.odkb-csto.org/
-  public_url: {PUBLIC}
-  timezone: Europe/Moscow
-output: output
-state: state/feeds.sqlite
-feed_size: 50
-sections:
-  - {{id: news, title: CSTO news, default: true}}
-  - {{id: joint-staff, title: Joint Staff, match: ['\\bJoint Staff\\b']}}
-sources:
-  - {{name: dumps, type: dump, paths: ["dumps/*.txt"]}}
-"""
+CONFIG = BASE_CONFIG.format(feed_size=50, lock_timeout=5)
 
 FOOTER = "Go back\n\nBack to the section\n\nBack to the all news"
 

@@ -25,7 +25,9 @@ from feeds.config import load_config
 from feeds.model import DateOrigin, Entry, ReleaseKind
 from feeds.refresh import refresh
 from feeds.text.keys import paragraph_key
+from tests.conftest import BASE_CONFIG
 from tests.support.dates import own_date
+from tests.support.identity import one_entry_each
 from tests.support.state import stored_entries, stored_entry
 
 DATA = Path(__file__).resolve().parent / "data" / "identity_cases"
@@ -33,20 +35,7 @@ CASES = sorted(p.name for p in DATA.iterdir() if p.is_dir())
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 MOSCOW = ZoneInfo("Europe/Moscow")
 
-CONFIG = """\
-site:
-  title: CSTO releases
-  url: https://en.odkb-csto.org/
-  public_url: https://feeds.example.org/csto/
-  timezone: Europe/Moscow
-output: output
-state: state/feeds.sqlite
-feed_size: 50
-sections:
-  - {id: news, title: CSTO news, default: true}
-sources:
-  - {name: dumps, type: dump, paths: ["dumps/*.txt"]}
-"""
+CONFIG = BASE_CONFIG.format(feed_size=50, lock_timeout=5)
 
 #: How many distinct releases each set holds (the length of its ``releases`` list).
 COUNTS = {
@@ -144,19 +133,9 @@ def identify(case: str, config: Path) -> dict[str, Entry]:
     """Expected release -> its one entry; fails on a missing, extra or merged release."""
     entries = stored_entries(config)
     releases = expected(case)["releases"]
-    by_key: dict[str, list[Entry]] = {key: [] for key in releases}
-    strays = []
-    for entry in entries:
-        keys = release_of(case, entry)
-        assert len(keys) <= 1, (entry.release.title, keys)
-        if keys:
-            by_key[keys[0]].append(entry)
-        else:
-            strays.append(f"{entry.release.kind.value}: {entry.release.title}")
-    assert strays == []
-    assert {key: len(found) for key, found in by_key.items() if len(found) != 1} == {}
+    found = one_entry_each(entries, lambda entry: release_of(case, entry), releases)
     assert len(entries) == len(releases) == COUNTS[case]
-    return {key: found[0] for key, found in by_key.items()}
+    return found
 
 
 def shown_by(case: str) -> dict[str, set[tuple[str, str]]]:
@@ -173,6 +152,14 @@ def sighted(config: Path, entry_id: str) -> set[tuple[str, str]]:
     entry = stored_entry(config, entry_id)
     assert entry is not None
     return {(Path(s.locator).name, s.kind.value) for s in entry.sightings}
+
+
+def whole_set(case: str, root: Path) -> tuple[Path, dict[str, Entry]]:
+    """The set's dumps read in one run: the project and its releases, checked."""
+    config = new_project(root)
+    add(config, case, sorted(expected(case)["dumps"]))
+    run(config)
+    return config, check_releases(case, config)
 
 
 def check_releases(case: str, config: Path, now: dt.datetime = NOW) -> dict[str, Entry]:
@@ -253,10 +240,7 @@ def test_the_folder_holds_the_five_sets() -> None:
 
 @pytest.mark.parametrize("case", CASES)
 def test_the_set_in_one_run(case: str, tmp_path: Path) -> None:
-    config = new_project(tmp_path)
-    add(config, case, sorted(expected(case)["dumps"]))
-    run(config)
-    found = check_releases(case, config)
+    config, found = whole_set(case, tmp_path)
 
     # Every copy is accounted for: each release was seen on the pages listed, as listed.
     shown = shown_by(case)
@@ -274,10 +258,7 @@ def test_the_set_in_one_run(case: str, tmp_path: Path) -> None:
 
 def test_the_letter_keeps_both_paragraphs_wherever_it_stands(tmp_path: Path) -> None:
     case = "multi_paragraph_teaser_one_release"
-    config = new_project(tmp_path)
-    add(config, case, sorted(expected(case)["dumps"]))
-    run(config)
-    found = identify(case, config)
+    _, found = whole_set(case, tmp_path)
     letter = found["b_letter"].release
     assert len(letter.paragraphs) == 2
     assert letter.paragraphs[1] == (
@@ -296,10 +277,7 @@ def test_the_letter_keeps_both_paragraphs_wherever_it_stands(tmp_path: Path) -> 
 
 def test_same_people_at_another_meeting_is_another_release(tmp_path: Path) -> None:
     case = "same_people_different_meeting"
-    config = new_project(tmp_path)
-    add(config, case, sorted(expected(case)["dumps"]))
-    run(config)
-    found = identify(case, config)
+    config, found = whole_set(case, tmp_path)
     old, new = found["r_old"].release, found["r_new"].release
     assert old.title == new.title
     assert (old.date, old.date_origin) == (dt.date(2024, 4, 23), DateOrigin.HEADER)
