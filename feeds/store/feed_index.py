@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from feeds.store.database import Database
-from feeds.store.releases import iso
+from feeds.store.entries import iso
 
 _NEWEST_FIRST = "ORDER BY published DESC, updated DESC, entry_id DESC"
 
