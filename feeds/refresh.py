@@ -119,15 +119,21 @@ class _Recall:
     def usual_items(self, source: str) -> int:
         return usual_items(self.store.health.history(source))
 
+    def runs_since_full_walk(self, source: str) -> int | None:
+        return self.store.memory.runs_since_full_walk(source)
+
 
 def refresh(
     config: Config,
     *,
     only: str | None = None,
+    full: bool = False,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     progress: Progress = lambda _line: None,
 ) -> RefreshReport:
-    """Run every source (or one), then publish.  Raises only for config/lock/state errors."""
+    """Run every source (or one), then publish.  Raises only for config/lock/state errors.
+
+    ``full`` makes html sources read every listing page, not only the new ones."""
     profile = profile_for(config)
     sources = [s for s in config.sources if only is None or s.name == only]
     with locked_state(config) as store:
@@ -138,7 +144,9 @@ def refresh(
         for source in sources:
             progress(f"{source.name}: reading ({source.type})")
             moment = now().replace(microsecond=0)
-            runner = _SourceRun(config, profile, store, ingestor, source, moment, progress)
+            runner = _SourceRun(
+                config, profile, store, ingestor, source, moment, progress, full=full
+            )
             report.sources.append(runner.run())
         report.publish = publish_state(config, store)
         report.notices.extend(_ping_hub(config, report.publish.written))
@@ -166,6 +174,8 @@ class _SourceRun:
         source: SourceConfig,
         moment: dt.datetime,
         progress: Progress,
+        *,
+        full: bool = False,
     ) -> None:
         self.config = config
         self.profile = profile
@@ -175,6 +185,10 @@ class _SourceRun:
         self.moment = moment
         self.progress = progress
         self.report = SourceReport(source.name)
+        #: Crawls read every listing page.
+        self.full = full
+        #: Documents parsed while the source was still being read (crawls).
+        self.early: list[tuple[Retrieved, ParsedDocument | SourceError]] = []
 
     def run(self) -> SourceReport:
         report = self.report
@@ -236,7 +250,17 @@ class _SourceRun:
             from feeds.sources.crawl import crawl
 
             with HttpRetriever(http_settings(self.config)) as http:
-                return crawl(source, http, self.profile.html, recall, self.progress)
+                return crawl(
+                    source,
+                    http,
+                    self.profile.html,
+                    recall,
+                    self.progress,
+                    workers=self.config.http.per_host_concurrency,
+                    full=self.full,
+                    # Each article is parsed as it arrives, while later ones download.
+                    consume=self._parse_early,
+                )
         from feeds.sources.feed import read_feed
 
         if source.path is not None:
@@ -250,30 +274,37 @@ class _SourceRun:
         texts, known, failed = self._teaser_evidence(retrieval)
         parsed: list[_Parsed] = []
         figures = RunFigures(items=retrieval.items)
-        language = self.source.language
-        for document in retrieval.documents:
-            if document.key in failed:
-                continue
-            self.progress(f"{self.source.name}: {document.locator}")
-            try:
-                result = parse_document(
-                    document,
-                    self.profile,
-                    known=known,
-                    text=texts.get(document.key),
-                    language=language,
-                )
-            except SourceError as exc:
-                failed[document.key] = exc
-                continue
-            except Exception as exc:  # a parser bug costs one file or page, not the source
-                failed[document.key] = SourceError(
-                    document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})"
-                )
+        results = [
+            *self.early,
+            *(
+                (document, self._parse_one(document, known, texts.get(document.key)))
+                for document in retrieval.documents
+                if document.key not in failed
+            ),
+        ]
+        for document, result in results:
+            if isinstance(result, SourceError):
+                failed[document.key] = result
                 continue
             parsed.append(_Parsed(document, result))
             figures = _count(figures, document, result)
         return parsed, failed, figures
+
+    def _parse_early(self, document: Retrieved) -> None:
+        self.early.append((document, self._parse_one(document, frozenset(), None)))
+
+    def _parse_one(
+        self, document: Retrieved, known: frozenset[str], text: str | None
+    ) -> ParsedDocument | SourceError:
+        self.progress(f"{self.source.name}: {document.locator}")
+        try:
+            return parse_document(
+                document, self.profile, known=known, text=text, language=self.source.language
+            )
+        except SourceError as exc:
+            return exc
+        except Exception as exc:  # a parser bug costs one file or page, not the source
+            return SourceError(document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})")
 
     def _teaser_evidence(
         self, retrieval: Retrieval
@@ -346,6 +377,8 @@ class _SourceRun:
                     memory.save_listing_item(name, url, fingerprint, page.url)
             if not failed.intersection(page.items):
                 memory.save_validators(page.url, page.etag, page.last_modified)
+        if retrieval.full_walk is not None:
+            memory.record_walk(name, full=retrieval.full_walk, when=self.moment.isoformat())
 
 
 class _Drift(Exception):

@@ -195,6 +195,16 @@ WHERE first_seen NOT LIKE '%.%';
 """
 
 
+_CRAWL_WALKS = """
+-- Per html source: runs since the last walk of every listing page, and when that was.
+CREATE TABLE crawl_walks (
+    source TEXT PRIMARY KEY,
+    runs_since_full INTEGER NOT NULL,
+    last_full TEXT                   -- UTC, ISO 8601; NULL before the first full walk
+);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
     Migration(2, "when the stored copy was made", sql=_OBSERVED),
@@ -202,6 +212,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "file paragraphs in a table", run=_paragraphs_out_of_json),
     Migration(5, "releases in the stored-release schema", run=_releases_as_schema_json),
     Migration(6, "instants with microseconds", sql=_MICROSECONDS),
+    Migration(7, "crawl walks", sql=_CRAWL_WALKS),
 )
 LATEST = MIGRATIONS[-1].version
 
