@@ -331,14 +331,16 @@ class Memory:
         return self.since_full
 
 
-def mock_site(articles: list[Article], pages: int) -> dict[str, str]:
-    routes = {f"{ORIGIN}/robots.txt": "User-agent: *\nAllow: /\n"}
+def mock_site(routes: dict[str, str], pages: int) -> tuple[list[Article], HtmlSourceConfig]:
+    """``pages`` full listing pages in ``routes``; their articles, and a source reading them."""
+    articles = [make_article(n) for n in range(pages * PER_PAGE, 0, -1)]
+    routes[f"{ORIGIN}/robots.txt"] = "User-agent: *\nAllow: /\n"
     for number in range(1, pages + 1):
         chunk = articles[(number - 1) * PER_PAGE : number * PER_PAGE]
         routes[ORIGIN + page_path(number)] = listing_page(chunk, number, pages)
     for article in articles:
         routes[ORIGIN + article.path] = article_page(article)
-    return routes
+    return articles, HtmlSourceConfig(name="news", type="html", url=ORIGIN + LISTING, pages=pages)
 
 
 @pytest.fixture
@@ -368,10 +370,8 @@ def test_walk_stops_at_the_first_page_of_known_items(
     mock_http: tuple[HttpRetriever, list[str], dict[str, str]],
 ) -> None:
     http, asked, routes = mock_http
-    articles = [make_article(n) for n in range(12, 0, -1)]
-    routes.update(mock_site(articles, 4))
+    articles, source = mock_site(routes, 4)
     rules = default_profile().html
-    source = HtmlSourceConfig(name="news", type="html", url=ORIGIN + LISTING, pages=4)
     # Known: everything but the newest article.
     memory = Memory(usual=11, since_full=0)
     cold = crawl(source, http, rules, Memory(), lambda _line: None, full=True)
@@ -391,13 +391,11 @@ def test_walk_stops_at_the_first_page_of_known_items(
     assert run.requests == 3
 
 
-def test_documents_come_in_listing_order_whatever_finishes_first(
+def test_documents_are_handed_on_in_listing_order(
     mock_http: tuple[HttpRetriever, list[str], dict[str, str]],
 ) -> None:
     http, _asked, routes = mock_http
-    articles = [make_article(n) for n in range(6, 0, -1)]
-    routes.update(mock_site(articles, 2))
-    source = HtmlSourceConfig(name="news", type="html", url=ORIGIN + LISTING, pages=2)
+    articles, source = mock_site(routes, 2)
     handed: list[str] = []
 
     run = crawl(
