@@ -174,7 +174,8 @@ def test_one_new_article_costs_at_most_three_page_requests(tmp_path: Path, site:
     assert site.listing_requests() == [page_path(1), page_path(2)]
     assert site.articles_read() == [new.path]
     assert new.title in titles(config)
-    assert status(config)["sources"]["news"]["items"] == 5 * PER_PAGE + 1
+    # The five pages read hold 15 items: the oldest one has moved past them.
+    assert status(config)["sources"]["news"]["items"] == 5 * PER_PAGE
 
 
 def test_full_flag_walks_every_listing_page(tmp_path: Path, site: Site) -> None:
@@ -388,6 +389,9 @@ def test_walk_stops_at_the_first_page_of_known_items(
     assert [d.locator for d in run.documents] == [ORIGIN + articles[0].path]
     # The pages not read are taken to show what they showed: 11 known, 1 new.
     assert run.items == 12
+    # ...but never more than the pages read can hold.
+    memory.usual = 12
+    assert crawl(source, http, rules, memory, lambda _line: None).items == 12
     assert run.requests == 3
 
 

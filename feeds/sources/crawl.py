@@ -154,8 +154,8 @@ class _Walk:
     def pages(self) -> None:
         source, run = self.source, self.run
         seen: set[str] = set()
-        #: Items this run found that no earlier run listed.
-        unknown = 0
+        #: Items this run found that no earlier run listed, and the most one page held.
+        unknown = largest = 0
         stopped_early = False
         for number in range(1, source.pages + 1):
             url = page_url(source.url, number, self.rules.listing.page_param)
@@ -176,6 +176,7 @@ class _Walk:
                 continue
             fresh = self._read_page(url, fetched, seen)
             run.items += len(fresh)
+            largest = max(largest, len(fresh))
             known = [self.recall.listing_fingerprint(source.name, i.url) for i in fresh]
             unknown += sum(k is None for k in known)
             for item, before in zip(fresh, known, strict=True):
@@ -193,8 +194,12 @@ class _Walk:
                 stopped_early = True
                 break
         if stopped_early:
-            # The pages not read show what they showed before.
-            run.items = max(run.items, self.recall.usual_items(source.name) + unknown)
+            # The pages not read show what they showed before, moved down by the new
+            # items (and the configured pages hold no more than they can).
+            estimate = self.recall.usual_items(source.name) + unknown
+            if largest:
+                estimate = min(estimate, source.pages * largest)
+            run.items = max(run.items, estimate)
 
     def _read_page(self, url: str, fetched: Fetched, seen: set[str]) -> list[ListingItem]:
         """The page's items not met on an earlier page of this run; the page is added
