@@ -122,8 +122,12 @@ def parse_fragment(fragment: str) -> Any:
     if parser is None:
         # One parser per thread, used again: making one costs more than a small page.
         parser = _PARSERS.parser = etree.HTMLParser()
-    parser.feed(fragment.removeprefix("\ufeff"))
-    root = parser.close()
+    try:
+        parser.feed(fragment.removeprefix("\ufeff"))
+        root = parser.close()
+    except Exception:
+        _PARSERS.parser = None  # never go on with half a document
+        raise
     return root if root is not None else etree.Element("html")
 
 
