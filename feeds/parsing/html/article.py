@@ -95,7 +95,8 @@ def _drop_phrases(root: Element, phrases: tuple[str, ...]) -> None:
     too_long = long_text_holders(root, 2 * max(map(len, wanted)) + 10)
     letters = {"".join(p.split()) for p in wanted}
     removed = False
-    for element in root.iter(*_PHRASE_CARRIERS):
+    # A list first: taking an element out would end an iteration over the tree.
+    for element in list(root.iter(*_PHRASE_CARRIERS)):
         if element in too_long:
             continue
         if "".join(clean_text("".join(element.itertext())).split()).casefold() not in letters:

@@ -103,7 +103,8 @@ def inner_html(element: Element) -> str:
     alphabetical order, comments are gone, empty elements keep their end tag."""
     copy = copy_module.deepcopy(element)
     copy.tail = None
-    for blank in _BLANK_TEXT(copy):
+    inside_pre = ancestor(element, "pre", "textarea") is not None
+    for blank in () if inside_pre else _BLANK_TEXT(copy):
         value = "\n" if "\n" in blank else " "
         if blank != value:
             owner = blank.getparent()
