@@ -106,7 +106,7 @@ def cmd_publish(args: argparse.Namespace, console: Console) -> int:
 
     config = _config(args)
     with locked_state(config, must_exist=True) as store:
-        report = publish_state(config, store)
+        report = publish_state(config, store, full=True)
     for failure in report.failures:
         console.problem(str(failure))
     console.info(f"published {len(report.written)} changed file(s) to {config.output}")

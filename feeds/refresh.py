@@ -27,11 +27,10 @@ from feeds.model import (
     Retrieved,
     SourceHealth,
 )
-from feeds.parsing import candidate_keys, decode_dump, parse_document
+from feeds.parsing.batch import Failure, parse_documents, prepare_dumps
 from feeds.profile import Profile, profile_for
-from feeds.publish.build import PublishInput, PublishReport, publish
-from feeds.publish.membership import assign_archives
-from feeds.sections import SectionRules, feed_ids
+from feeds.publish.build import PublishReport, PublishSettings, publish
+from feeds.sections import SectionRules
 from feeds.sources.base import Retrieval
 from feeds.store import Store
 
@@ -188,7 +187,7 @@ class _SourceRun:
         #: Crawls read every listing page.
         self.full = full
         #: Documents parsed while the source was still being read (crawls).
-        self.early: list[tuple[Retrieved, ParsedDocument | SourceError]] = []
+        self.early: list[tuple[Retrieved, ParsedDocument | Failure]] = []
 
     def run(self) -> SourceReport:
         report = self.report
@@ -272,39 +271,29 @@ class _SourceRun:
         self, retrieval: Retrieval
     ) -> tuple[list[_Parsed], dict[str, SourceError], RunFigures]:
         texts, known, failed = self._teaser_evidence(retrieval)
+        documents = [d for d in retrieval.documents if d.key not in failed]
+        if documents:
+            self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
+        results = parse_documents(
+            documents, self.profile, known=known, texts=texts, language=self.source.language
+        )
         parsed: list[_Parsed] = []
         figures = RunFigures(items=retrieval.items)
-        results = [
-            *self.early,
-            *(
-                (document, self._parse_one(document, known, texts.get(document.key)))
-                for document in retrieval.documents
-                if document.key not in failed
-            ),
-        ]
-        for document, result in results:
-            if isinstance(result, SourceError):
-                failed[document.key] = result
+        for document, result in [*self.early, *zip(documents, results, strict=True)]:
+            if isinstance(result, Failure):
+                failed[document.key] = result.error()
                 continue
             parsed.append(_Parsed(document, result))
             figures = _count(figures, document, result)
         return parsed, failed, figures
 
     def _parse_early(self, document: Retrieved) -> None:
-        self.early.append((document, self._parse_one(document, frozenset(), None)))
-
-    def _parse_one(
-        self, document: Retrieved, known: frozenset[str], text: str | None
-    ) -> ParsedDocument | SourceError:
+        """Parse one document while the source is still being read."""
         self.progress(f"{self.source.name}: {document.locator}")
-        try:
-            return parse_document(
-                document, self.profile, known=known, text=text, language=self.source.language
-            )
-        except SourceError as exc:
-            return exc
-        except Exception as exc:  # a parser bug costs one file or page, not the source
-            return SourceError(document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})")
+        (result,) = parse_documents(
+            [document], self.profile, known=frozenset(), texts={}, language=self.source.language
+        )
+        self.early.append((document, result))
 
     def _teaser_evidence(
         self, retrieval: Retrieval
@@ -318,17 +307,14 @@ class _SourceRun:
             return texts, frozenset(), failed
         memory = self.store.memory
         keys: set[str] = set()
-        for document in dumps:
-            try:
-                decoded = decode_dump(document)
-            except SourceError as exc:
-                failed[document.key] = exc
+        for document, prepared in zip(dumps, prepare_dumps(dumps, self.profile), strict=True):
+            if isinstance(prepared, Failure):
+                failed[document.key] = prepared.error()
                 continue
-            text = texts[document.key] = decoded.text
-            self.report.warnings.extend(decoded.warnings)
-            candidates = candidate_keys(text, self.profile)
-            memory.remember_paragraphs(self.source.name, document.key, candidates)
-            keys.update(_line_keys(text))
+            texts[document.key] = prepared.text
+            self.report.warnings.extend(prepared.warnings)
+            memory.remember_paragraphs(self.source.name, document.key, prepared.candidates)
+            keys.update(prepared.lines)
         counts = memory.paragraph_counts(self.source.name, keys)
         known = {k for k, n in counts.items() if n >= 2}
         known |= self.store.releases.known_texts(keys)
@@ -387,12 +373,6 @@ class _Drift(Exception):
         self.health = health
 
 
-def _line_keys(text: str) -> set[str]:
-    from feeds.text.keys import normalise_lines, paragraph_key
-
-    return {paragraph_key(line) for line in normalise_lines(text) if line}
-
-
 def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> RunFigures:
     """Add one parsed document to the figures drift detection judges."""
     if document.kind is DocumentKind.FEED:
@@ -414,21 +394,16 @@ def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> 
     )
 
 
-def publish_state(config: Config, store: Store) -> PublishReport:
-    """Assign archive pages and (re)write every output file whose bytes change."""
-    feeds = feed_ids(config.sections)
-    with store.transaction():
-        assign_archives(store.releases.entries(), feeds, store.archives, config.feed_size)
-    data = PublishInput(
+def publish_state(config: Config, store: Store, *, full: bool = False) -> PublishReport:
+    """Publish what changed since the last publish (everything with ``full``)."""
+    settings = PublishSettings(
         site=config.site,
         sections=config.sections,
-        entries=store.releases.entries(),
-        archives={feed: store.archives.members(feed) for feed in feeds},
         feed_size=config.feed_size,
+        output=config.output,
         hub=config.websub_hub,
-        status=status_document(config, store),
     )
-    return publish(data, config.output)
+    return publish(store, settings, status_document(config, store), full=full)
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:

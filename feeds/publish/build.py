@@ -1,24 +1,35 @@
-"""Building the whole output folder from state.
+"""Publishing: render what a plan touches, check it, write it, and record the run.
 
-:func:`render_output` turns stored entries into ``{relative path: bytes}``: pure and
-deterministic.  :func:`publish` validates each feed document, writes the files whose
-bytes changed, and keeps the previously published file of any document that fails.
+:func:`publish` asks the :class:`~feeds.publish.plan.Planner` what changed since the
+last publish, renders only those files (everything when the settings or the published
+code changed, when the output folder lost its index, or when asked), checks each feed
+document before it replaces the published one, writes each file as it is rendered, and
+removes only files it wrote itself that no longer belong.  The state records the run
+(what is now shown, the membership and archive pages) in the same transaction, after
+the files are flushed to disk; a run with a failure records nothing, so the next run
+does the same work again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from importlib import resources
 from pathlib import Path
 
+from feeds import __version__
 from feeds.errors import PublishError
 from feeds.model import Entry, Section, Site
 from feeds.publish.jsonfeed import render_json_feed
-from feeds.publish.membership import FeedView, feed_view
+from feeds.publish.membership import FeedView, page_span
 from feeds.publish.opml import render_opml
 from feeds.publish.pages import (
+    INDEX_FILE,
+    OPML_FILE,
+    PER_SECTION,
     all_section,
     archive_page_path,
     render_index,
@@ -26,134 +37,249 @@ from feeds.publish.pages import (
     render_section_page,
     section_page_path,
 )
+from feeds.publish.plan import Plan, Planner
 from feeds.publish.syndication import FeedDocument, render_atom, render_rss
 from feeds.publish.validate import CHECKS, check_atom
-from feeds.publish.writer import remove_stale_temporaries, write_if_changed
+from feeds.publish.writer import OutputWriter
+from feeds.store.interface import State
 
-#: Files under these folders are owned by the publisher: ones it no longer makes are removed.
-MANAGED_PATTERNS = ("releases/**/*.html", "*/archive/*.xml", "*/archive/*.html")
+STATUS_FILE = "status.json"
+#: The state's record of the settings and code the published files were made with.
+FINGERPRINT_KEY = "publish.fingerprint"
 
 
 @dataclass(frozen=True)
-class PublishInput:
+class PublishSettings:
     site: Site
+    #: The configured sections (the feed of every release comes on top).
     sections: Sequence[Section]
-    entries: Sequence[Entry]
-    #: feed id -> {entry id: archive sequence number}
-    archives: Mapping[str, dict[str, int]]
     feed_size: int
+    output: Path
     hub: str | None = None
-    status: Mapping[str, object] | None = None
 
 
 @dataclass
 class PublishReport:
+    #: Files rendered this run (whether their bytes changed or not).
+    rendered: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failures: list[PublishError] = field(default_factory=list)
+    full: bool = False
 
 
-def all_sections(sections: Sequence[Section], site: Site) -> list[Section]:
-    return [all_section(site), *sections]
+class _Abandoned(Exception):
+    """Raised inside the publish transaction to roll the state back."""
 
 
-def render_output(
-    data: PublishInput, failures: list[PublishError] | None = None
-) -> dict[str, bytes]:
-    """Every output file.  A renderer that raises costs only its own files: the error
-    goes to ``failures`` (when given, else it propagates) and the rest is rendered."""
-    site = data.site
-    files: dict[str, bytes] = {}
-    sections = all_sections(data.sections, site)
-    by_id = {s.id: s for s in sections}
-    heads: list[tuple[Section, list[Entry]]] = []
-
-    def attempt(where: str, render: Callable[[], dict[str, bytes]]) -> None:
-        try:
-            files.update(render())
-        except Exception as exc:
-            if failures is None:
-                raise
-            failures.append(PublishError(f"{where}: not published: {type(exc).__name__}: {exc}"))
-
-    for section in sections:
-        view = feed_view(section, data.entries, data.archives.get(section.id, {}), data.feed_size)
-        heads.append((section, view.head))
-        attempt(f"{section.id}/", partial(_section_files, data, view))
-    for entry in data.entries:
-        section = by_id.get(entry.section, sections[0])
-        attempt(entry.page_path, partial(_release_file, entry, site, section))
-    files["index.html"] = render_index(heads, site=site)
-    files["feeds.opml"] = render_opml(sections, site=site)
-    files["status.json"] = (
-        json.dumps(data.status or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    ).encode()
-    return files
-
-
-def _section_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
-    files = _feed_files(data, view)
-    numbers = list(view.pages)
-    files[section_page_path(view.section.id)] = render_section_page(
-        view.section, view.head, site=data.site, archive=numbers
+def publish(
+    state: State, settings: PublishSettings, status: Mapping[str, object], *, full: bool = False
+) -> PublishReport:
+    """Publish what changed (or everything, with ``full``); see the module's text."""
+    fingerprint = settings_fingerprint(settings)
+    # Asked for everything: files on disk are compared too, so a damaged one is repaired.
+    writer = OutputWriter(settings.output, state.outputs, verify=full)
+    full = (
+        full
+        or state.outputs.meta(FINGERPRINT_KEY) != fingerprint
+        or not (settings.output / INDEX_FILE).is_file()
     )
-    for number, entries in view.pages.items():
-        files[archive_page_path(view.section.id, number)] = render_section_page(
-            view.section, entries, site=data.site, archive=numbers, number=number
+    report = PublishReport(full=full)
+    sections = [all_section(settings.site), *settings.sections]
+    try:
+        with state.transaction():
+            planner = Planner(
+                state.feeds, state.releases, [s.id for s in sections], settings.feed_size
+            )
+            if full:
+                plan, everything = planner.full()
+                renderer = _Renderer(settings, sections, state, {e.id: e for e in everything})
+            else:
+                plan = planner.changes()
+                renderer = _Renderer(settings, sections, state, {})
+            produced = renderer.write(plan, writer, report)
+            writer.write(STATUS_FILE, status_bytes(status))
+            if report.failures:
+                raise _Abandoned
+            if full:
+                gone: Iterable[str] = sorted(writer.known() - produced - {STATUS_FILE})
+            else:
+                gone = [*plan.gone, *_archive_files(plan.gone_archive)]
+            for path in gone:
+                writer.remove(path)
+            writer.sync()
+            state.releases.mark_shown(None if full else plan.shown)
+            state.outputs.set_meta(FINGERPRINT_KEY, fingerprint)
+    except _Abandoned:
+        writer.sync()
+    report.written, report.removed = writer.written, writer.removed
+    return report
+
+
+def status_bytes(status: Mapping[str, object]) -> bytes:
+    return (json.dumps(status, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def settings_fingerprint(settings: PublishSettings) -> str:
+    """Changes whenever published bytes could change for reasons other than entries:
+    the settings, the version, or the templates, wording and code of this package."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(repr((settings.site, tuple(settings.sections), settings.feed_size)).encode())
+    digest.update(repr(settings.hub).encode())
+    for item in _package_files():
+        digest.update(item.name.encode())
+        digest.update(item.read_bytes())
+    return digest.hexdigest()
+
+
+def _package_files() -> Iterator[resources.abc.Traversable]:
+    root = resources.files("feeds.publish")
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.is_dir():
+                if item.name != "__pycache__":
+                    stack.append(item)
+            elif item.name.endswith((".py", ".j2", ".css", ".yaml")):
+                yield item
+
+
+def _archive_files(pages: Iterable[tuple[str, int]]) -> list[str]:
+    return [
+        p for feed, n in pages for p in (archive_feed_path(feed, n), archive_page_path(feed, n))
+    ]
+
+
+def archive_feed_path(feed: str, number: int) -> str:
+    return f"{feed}/archive/{number}.xml"
+
+
+class _Renderer:
+    """Renders the files of a plan, loading each entry it needs once."""
+
+    def __init__(
+        self,
+        settings: PublishSettings,
+        sections: Sequence[Section],
+        state: State,
+        loaded: dict[str, Entry],
+    ) -> None:
+        self.settings = settings
+        self.site = settings.site
+        self.sections = sections
+        self.by_id = {s.id: s for s in sections}
+        self.state = state
+        self.loaded = loaded
+        self.titles = {s.id: s.title for s in settings.sections}
+
+    def entries(self, ids: Sequence[str]) -> list[Entry]:
+        missing = [i for i in ids if i not in self.loaded]
+        if missing:
+            self.loaded.update(self.state.releases.by_ids(missing))
+        return [self.loaded[i] for i in ids if i in self.loaded]
+
+    def write(self, plan: Plan, writer: OutputWriter, report: PublishReport) -> set[str]:
+        produced: set[str] = set()
+
+        def emit(where: str, render: Callable[[], dict[str, bytes]]) -> None:
+            try:
+                files = render()
+            except Exception as exc:
+                report.failures.append(
+                    PublishError(f"{where}: not published: {type(exc).__name__}: {exc}")
+                )
+                return
+            for path, body in files.items():
+                report.rendered.append(path)
+                produced.add(path)
+                try:
+                    check(path, body, self.site, self.settings.output)
+                except PublishError as exc:
+                    report.failures.append(exc)
+                    continue
+                writer.write(path, body)
+
+        for section in self.sections:
+            if section.id in plan.feeds:
+                emit(f"{section.id}/", partial(self._feed_files, section, plan.feeds[section.id]))
+        for entry in plan.releases:
+            emit(entry.page_path, partial(self._release_file, entry))
+        if plan.full or plan.feeds:
+            emit(INDEX_FILE, self._index_file)
+        if plan.full:
+            emit(OPML_FILE, lambda: {OPML_FILE: render_opml(self.sections, site=self.site)})
+        return produced
+
+    def view(self, section: Section, numbers: Iterable[int]) -> FeedView:
+        index, size = self.state.feeds, self.settings.feed_size
+        pages = {
+            n: self.entries(index.archived_members(section.id, *page_span(n, size)))
+            for n in sorted(numbers)
+        }
+        head = self.entries(index.head(section.id, size))
+        return FeedView(section, head, index.pages(section.id), pages)
+
+    def _feed_files(self, section: Section, numbers: Iterable[int]) -> dict[str, bytes]:
+        view = self.view(section, numbers)
+        files = self._feed_documents(view)
+        files[section_page_path(section.id)] = render_section_page(
+            section, view.head, site=self.site, archive=view.numbers
         )
-    return files
+        for number, entries in view.pages.items():
+            files[archive_page_path(section.id, number)] = render_section_page(
+                section, entries, site=self.site, archive=view.numbers, number=number
+            )
+        return files
 
-
-def _release_file(entry: Entry, site: Site, section: Section) -> dict[str, bytes]:
-    return {entry.page_path: render_release_page(entry, site=site, section=section)}
-
-
-def _feed_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
-    site, section = data.site, view.section
-    base = f"{site.public_url}{section.id}/"
-    files: dict[str, bytes] = {}
-    titles = {s.id: s.title for s in data.sections}
-    numbers = list(view.pages)
-    last = numbers[-1] if numbers else None
-    for index, number in enumerate(numbers):
-        url = f"{base}archive/{number}.xml"
-        doc = FeedDocument(
-            section=section,
-            entries=view.pages[number],
-            self_url=url,
-            html_url=f"{base}index.html",
-            current_url=f"{base}atom.xml",
-            prev_archive=f"{base}archive/{numbers[index - 1]}.xml" if index else None,
-            next_archive=f"{base}archive/{numbers[index + 1]}.xml"
-            if index + 1 < len(numbers)
-            else None,
-            is_archive=True,
-            section_titles=titles,
+    def _feed_documents(self, view: FeedView) -> dict[str, bytes]:
+        site, section, numbers = self.site, view.section, view.numbers
+        base = f"{site.public_url}{section.id}/"
+        files: dict[str, bytes] = {}
+        for number, entries in view.pages.items():
+            at = numbers.index(number)
+            doc = FeedDocument(
+                section=section,
+                entries=entries,
+                self_url=site.public_url + archive_feed_path(section.id, number),
+                html_url=f"{base}index.html",
+                current_url=f"{base}atom.xml",
+                prev_archive=site.public_url + archive_feed_path(section.id, numbers[at - 1])
+                if at
+                else None,
+                next_archive=site.public_url + archive_feed_path(section.id, numbers[at + 1])
+                if at + 1 < len(numbers)
+                else None,
+                is_archive=True,
+                section_titles=self.titles,
+            )
+            files[archive_feed_path(section.id, number)] = render_atom(site, doc)
+        last = numbers[-1] if numbers else None
+        for name, render in (("atom.xml", render_atom), ("rss.xml", render_rss)):
+            doc = FeedDocument(
+                section=section,
+                entries=view.head,
+                self_url=f"{base}{name}",
+                html_url=f"{base}index.html",
+                prev_archive=site.public_url + archive_feed_path(section.id, last)
+                if last and name == "atom.xml"
+                else None,
+                hub=self.settings.hub,
+                section_titles=self.titles,
+            )
+            files[f"{section.id}/{name}"] = render(site, doc)
+        files[f"{section.id}/feed.json"] = render_json_feed(
+            section, view.head, site=site, section_titles=self.titles
         )
-        files[f"{section.id}/archive/{number}.xml"] = render_atom(site, doc)
-    head_doc = FeedDocument(
-        section=section,
-        entries=view.head,
-        self_url=f"{base}atom.xml",
-        html_url=f"{base}index.html",
-        prev_archive=f"{base}archive/{last}.xml" if last else None,
-        hub=data.hub,
-        section_titles=titles,
-    )
-    files[f"{section.id}/atom.xml"] = render_atom(site, head_doc)
-    rss_doc = FeedDocument(
-        section=section,
-        entries=view.head,
-        self_url=f"{base}rss.xml",
-        html_url=f"{base}index.html",
-        hub=data.hub,
-        section_titles=titles,
-    )
-    files[f"{section.id}/rss.xml"] = render_rss(site, rss_doc)
-    files[f"{section.id}/feed.json"] = render_json_feed(
-        section, view.head, site=site, section_titles=titles
-    )
-    return files
+        return files
+
+    def _release_file(self, entry: Entry) -> dict[str, bytes]:
+        section = self.by_id.get(entry.section, self.sections[0])
+        return {entry.page_path: render_release_page(entry, site=self.site, section=section)}
+
+    def _index_file(self) -> dict[str, bytes]:
+        heads = [(s, self.entries(self.state.feeds.head(s.id, PER_SECTION))) for s in self.sections]
+        return {INDEX_FILE: render_index(heads, site=self.site)}
 
 
 def check(path: str, body: bytes, site: Site, output: Path) -> None:
@@ -165,28 +291,3 @@ def check(path: str, body: bytes, site: Site, output: Path) -> None:
         check_atom(where, body, self_url=url)
     elif name in CHECKS:
         CHECKS[name](where, body, self_url=url)
-
-
-def publish(data: PublishInput, output: Path) -> PublishReport:
-    """Write every changed file; a document failing validation keeps its old version."""
-    report = PublishReport()
-    remove_stale_temporaries(output)
-    files = render_output(data, report.failures)
-    for path, body in sorted(files.items()):
-        try:
-            check(path, body, data.site, output)
-        except PublishError as exc:
-            report.failures.append(exc)
-            continue
-        if write_if_changed(output / path, body):
-            report.written.append(path)
-    if report.failures:
-        # Some files were not rendered this time: nothing counts as stale.
-        return report
-    for pattern in MANAGED_PATTERNS:
-        for stale in sorted(output.glob(pattern)):
-            relative = stale.relative_to(output).as_posix()
-            if relative not in files:
-                stale.unlink()
-                report.removed.append(relative)
-    return report

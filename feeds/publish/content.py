@@ -85,7 +85,9 @@ def entry_content_html(entry: Entry, site: Site) -> str:
     else:
         paragraphs = [p for p in release.paragraphs if p.strip()] or [release.lead]
         body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
-    present = referenced_urls(body)
+    addressed = any(a.url for a in (*release.images, *release.attachments))
+    # Only a release with addresses of its own needs to know which the body shows.
+    present = referenced_urls(body) if addressed or release.links else set()
     parts = [body]
     for image in linked(release.images, present):
         parts.append(

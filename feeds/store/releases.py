@@ -208,7 +208,8 @@ class SqliteReleases:
         self.db.execute(
             "UPDATE entries SET kind=?, release=?, content_hash=?, section=?, extra_sections=?, "
             "published=?, updated=?, first_seen=?, page_path=?, source_rank=?, url=?, "
-            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=?, date_own=? WHERE id=?",
+            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=?, date_own=?, changed=1 "
+            "WHERE id=?",
             (
                 row.release.kind.value,
                 release_to_json(row.release),
@@ -285,7 +286,9 @@ class SqliteReleases:
                 yield stored
 
     def set_hidden(self, entry_id: str, hidden: bool) -> bool:
-        cursor = self.db.execute("UPDATE entries SET hidden=? WHERE id=?", (int(hidden), entry_id))
+        cursor = self.db.execute(
+            "UPDATE entries SET hidden=?, changed=1 WHERE id=?", (int(hidden), entry_id)
+        )
         return cursor.rowcount > 0
 
     # --- reading for publishing and inspection --------------------------------------
@@ -297,6 +300,34 @@ class SqliteReleases:
             f"SELECT {_ENTRY} FROM entries{where} ORDER BY published DESC, id DESC"
         )
         return [self._entry(row) for row in rows]
+
+    def changed(self) -> list[Entry]:
+        """Entries (hidden ones too) holding a change the output does not show yet."""
+        rows = self.db.execute(f"SELECT {_ENTRY} FROM entries WHERE changed=1 ORDER BY id")
+        return [self._entry(row) for row in rows]
+
+    def mark_shown(self, entry_ids: Iterable[str] | None = None) -> None:
+        """The output shows these entries as they are now (all entries when None)."""
+        if entry_ids is None:
+            self.db.execute("UPDATE entries SET changed=0 WHERE changed=1")
+            return
+        self.db.connection.executemany(
+            "UPDATE entries SET changed=0 WHERE id=?", [(i,) for i in entry_ids]
+        )
+
+    def by_ids(self, entry_ids: Iterable[str]) -> dict[str, Entry]:
+        """The entries with these ids (hidden ones too); unknown ids are left out."""
+        found: dict[str, Entry] = {}
+        wanted = list(dict.fromkeys(entry_ids))
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for row in self.db.execute(
+                f"SELECT {_ENTRY} FROM entries WHERE id IN ({marks})", chunk
+            ):
+                entry = self._entry(row)
+                found[entry.id] = entry
+        return found
 
     def entry(self, entry_id: str) -> Entry | None:
         row = self.db.execute(f"SELECT {_ENTRY} FROM entries WHERE id=?", (entry_id,)).fetchone()

@@ -185,5 +185,7 @@ def html_links(fragment: str) -> tuple[str, ...]:
 
 def referenced_urls(fragment: str) -> set[str]:
     """Every href, src and cite value in an HTML fragment, entities decoded."""
+    if not fragment.strip():
+        return set()
     root = parse_fragment(fragment)
     return {str(value) for value in root.xpath("//@href | //@src | //@cite") if value}
