@@ -118,15 +118,21 @@ class _Recall:
     def usual_items(self, source: str) -> int:
         return usual_items(self.store.health.history(source))
 
+    def runs_since_full_walk(self, source: str) -> int | None:
+        return self.store.memory.runs_since_full_walk(source)
+
 
 def refresh(
     config: Config,
     *,
     only: str | None = None,
+    full: bool = False,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     progress: Progress = lambda _line: None,
 ) -> RefreshReport:
-    """Run every source (or one), then publish.  Raises only for config/lock/state errors."""
+    """Run every source (or one), then publish.  Raises only for config/lock/state errors.
+
+    ``full`` makes html sources read every listing page, not only the new ones."""
     profile = profile_for(config)
     sources = [s for s in config.sources if only is None or s.name == only]
     with locked_state(config) as store:
@@ -137,7 +143,9 @@ def refresh(
         for source in sources:
             progress(f"{source.name}: reading ({source.type})")
             moment = now().replace(microsecond=0)
-            runner = _SourceRun(config, profile, store, ingestor, source, moment, progress)
+            runner = _SourceRun(
+                config, profile, store, ingestor, source, moment, progress, full=full
+            )
             report.sources.append(runner.run())
         report.publish = publish_state(config, store)
         report.notices.extend(_ping_hub(config, report.publish.written))
@@ -165,6 +173,8 @@ class _SourceRun:
         source: SourceConfig,
         moment: dt.datetime,
         progress: Progress,
+        *,
+        full: bool = False,
     ) -> None:
         self.config = config
         self.profile = profile
@@ -174,6 +184,10 @@ class _SourceRun:
         self.moment = moment
         self.progress = progress
         self.report = SourceReport(source.name)
+        #: Crawls read every listing page.
+        self.full = full
+        #: Documents parsed while the source was still being read (crawls).
+        self.early: list[tuple[Retrieved, ParsedDocument | Failure]] = []
 
     def run(self) -> SourceReport:
         report = self.report
@@ -235,7 +249,17 @@ class _SourceRun:
             from feeds.sources.crawl import crawl
 
             with HttpRetriever(http_settings(self.config)) as http:
-                return crawl(source, http, self.profile.html, recall, self.progress)
+                return crawl(
+                    source,
+                    http,
+                    self.profile.html,
+                    recall,
+                    self.progress,
+                    workers=self.config.http.per_host_concurrency,
+                    full=self.full,
+                    # Each article is parsed as it arrives, while later ones download.
+                    consume=self._parse_early,
+                )
         from feeds.sources.feed import read_feed
 
         if source.path is not None:
@@ -248,19 +272,28 @@ class _SourceRun:
     ) -> tuple[list[_Parsed], dict[str, SourceError], RunFigures]:
         texts, known, failed = self._teaser_evidence(retrieval)
         documents = [d for d in retrieval.documents if d.key not in failed]
-        self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
+        if documents:
+            self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
         results = parse_documents(
             documents, self.profile, known=known, texts=texts, language=self.source.language
         )
         parsed: list[_Parsed] = []
         figures = RunFigures(items=retrieval.items)
-        for document, result in zip(documents, results, strict=True):
+        for document, result in [*self.early, *zip(documents, results, strict=True)]:
             if isinstance(result, Failure):
                 failed[document.key] = result.error()
                 continue
             parsed.append(_Parsed(document, result))
             figures = _count(figures, document, result)
         return parsed, failed, figures
+
+    def _parse_early(self, document: Retrieved) -> None:
+        """Parse one document while the source is still being read."""
+        self.progress(f"{self.source.name}: {document.locator}")
+        (result,) = parse_documents(
+            [document], self.profile, known=frozenset(), texts={}, language=self.source.language
+        )
+        self.early.append((document, result))
 
     def _teaser_evidence(
         self, retrieval: Retrieval
@@ -330,6 +363,8 @@ class _SourceRun:
                     memory.save_listing_item(name, url, fingerprint, page.url)
             if not failed.intersection(page.items):
                 memory.save_validators(page.url, page.etag, page.last_modified)
+        if retrieval.full_walk is not None:
+            memory.record_walk(name, full=retrieval.full_walk, when=self.moment.isoformat())
 
 
 class _Drift(Exception):

@@ -20,6 +20,7 @@ class Recall(Protocol):
     def listing_fingerprint(self, source: str, url: str) -> str | None: ...
     def listing_count(self, source: str, page: str) -> int: ...
     def usual_items(self, source: str) -> int: ...
+    def runs_since_full_walk(self, source: str) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,9 @@ class Retrieval:
     pages: list[ListingPage] = field(default_factory=list)
     #: Validators of a document that came back unchanged or was read (feed sources).
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: Crawls: True when every listing page was read, False when the walk stopped at
+    #: known items; None for other sources.
+    full_walk: bool | None = None
 
 
 Progress = Callable[[str], None]

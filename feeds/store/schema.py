@@ -224,6 +224,16 @@ CREATE TABLE archive_pages (
 """
 
 
+_CRAWL_WALKS = """
+-- Per html source: runs since the last walk of every listing page, and when that was.
+CREATE TABLE crawl_walks (
+    source TEXT PRIMARY KEY,
+    runs_since_full INTEGER NOT NULL,
+    last_full TEXT                   -- UTC, ISO 8601; NULL before the first full walk
+);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
     Migration(2, "when the stored copy was made", sql=_OBSERVED),
@@ -232,6 +242,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "releases in the stored-release schema", run=_releases_as_schema_json),
     Migration(6, "instants with microseconds", sql=_MICROSECONDS),
     Migration(7, "what the output does not show yet", sql=_PUBLISHING_JOURNAL),
+    Migration(8, "crawl walks", sql=_CRAWL_WALKS),
 )
 LATEST = MIGRATIONS[-1].version
 

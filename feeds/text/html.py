@@ -8,12 +8,12 @@ absolute, and it loses every character XML cannot carry.
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any
 from urllib.parse import urljoin
 
-import lxml.html
 import nh3
-from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, NavigableString
+from lxml import etree
 
 from feeds.text.clean import clean_text
 from feeds.text.urls import CONTENT_SCHEMES, is_absolute
@@ -40,7 +40,8 @@ _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Left behind when a bad src or href was removed: useless, so dropped or unwrapped.
 _EMPTY_IMG = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _HREFLESS_A = re.compile(r'<a rel="noopener noreferrer">(.*?)</a>', re.DOTALL)
-_LINE_BREAKS = re.compile(r"[\r\n\v\f\u2028\u2029]+")
+# Ends a line of text: a character no parsed page holds (XML cannot carry it).
+_LINE_END = "\x00"
 _SIZE = re.compile(r"^\d{1,5}%?$")
 _BLOCK_TAGS = frozenset(
     {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr",
@@ -111,15 +112,33 @@ def sanitize_html(
     return clean_text(cleaned).strip()
 
 
+_PARSERS = threading.local()
+
+
+def parse_fragment(fragment: str) -> Any:
+    """An HTML fragment (or page) as an lxml tree, the way libxml2's HTML parser reads it;
+    its root is the ``html`` element (an empty one for an empty fragment)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        # One parser per thread, used again: making one costs more than a small page.
+        parser = _PARSERS.parser = etree.HTMLParser()
+    try:
+        parser.feed(fragment.removeprefix("\ufeff"))
+        root = parser.close()
+    except Exception:
+        _PARSERS.parser = None  # never go on with half a document
+        raise
+    return root if root is not None else etree.Element("html")
+
+
 def html_paragraphs(fragment: str) -> tuple[str, ...]:
     """Plain-text paragraphs of a fragment: one per block, whitespace collapsed."""
     fragment = clean_text(fragment)
     if not fragment.strip():
         return ()
-    soup = BeautifulSoup(fragment, "lxml")
-    for bad in soup.find_all(sorted(DROP_WITH_CONTENT)):
-        bad.decompose()
-    return tag_paragraphs(soup)
+    root = parse_fragment(fragment)
+    etree.strip_elements(root, *DROP_WITH_CONTENT, with_tail=False)
+    return tag_paragraphs(root)
 
 
 def html_to_text(fragment: str) -> str:
@@ -127,36 +146,40 @@ def html_to_text(fragment: str) -> str:
     return "\n\n".join(html_paragraphs(fragment))
 
 
-def tag_paragraphs(element: Tag) -> tuple[str, ...]:
-    """Plain-text paragraphs of an already parsed element."""
+def tag_paragraphs(element: Any) -> tuple[str, ...]:
+    """Plain-text paragraphs of an already parsed (lxml) element."""
     chunks: list[str] = []
     _collect_text(element, chunks)
-    lines = (" ".join(part.split()) for part in "".join(chunks).split("\n"))
+    # Line breaks in the source are layout (whitespace, collapsed with the rest); only
+    # blocks and <br> end a line.
+    lines = (" ".join(part.split()) for part in "".join(chunks).split(_LINE_END))
     return tuple(line for line in lines if line)
 
 
-def _collect_text(element: Tag, chunks: list[str]) -> None:
-    """Append the element's text, with a newline at every block or <br> edge."""
-    block = element.name in _BLOCK_TAGS or element.name == "br"
+def _collect_text(element: Any, chunks: list[str]) -> None:
+    """Append the element's text, with a line end at every block or <br> edge.  Comments
+    and processing instructions add nothing; the text after them does."""
+    tag = element.tag
+    block = tag in _BLOCK_TAGS or tag == "br"
     if block:
-        chunks.append("\n")
-    for child in element.children:
-        if isinstance(child, Tag):
+        chunks.append(_LINE_END)
+    if element.text:
+        chunks.append(element.text)
+    for child in element:
+        if isinstance(child.tag, str):
             _collect_text(child, chunks)
-        elif isinstance(child, NavigableString) and not isinstance(child, Comment):
-            # Line breaks in the source are layout; only blocks and <br> end a line.
-            chunks.append(_LINE_BREAKS.sub(" ", str(child)))
+        if child.tail:
+            chunks.append(child.tail)
     if block:
-        chunks.append("\n")
+        chunks.append(_LINE_END)
 
 
 def html_links(fragment: str) -> tuple[str, ...]:
     """The distinct ``href`` values of a fragment's links, in order."""
     found: dict[str, None] = {}
-    for anchor in BeautifulSoup(fragment, "lxml").find_all("a", href=True):
-        href = anchor.get("href")
-        if isinstance(href, str) and href:
-            found.setdefault(href, None)
+    for href in parse_fragment(fragment).xpath("//a/@href"):
+        if href:
+            found.setdefault(str(href), None)
     return tuple(found)
 
 
@@ -164,11 +187,5 @@ def referenced_urls(fragment: str) -> set[str]:
     """Every href, src and cite value in an HTML fragment, entities decoded."""
     if not fragment.strip():
         return set()
-    root = lxml.html.fragment_fromstring(fragment, create_parent="div")
-    return {
-        value
-        for element in root.iter()
-        if isinstance(element.tag, str)
-        for name in _URL_ATTRIBUTES
-        if (value := element.get(name))
-    }
+    root = parse_fragment(fragment)
+    return {str(value) for value in root.xpath("//@href | //@src | //@cite") if value}
