@@ -21,6 +21,7 @@ _STORED = (
     "updated, first_seen, page_path, observed"
 )
 
+
 def _candidate(row: Sequence[Any]) -> Candidate:
     return Candidate(
         id=row[0],

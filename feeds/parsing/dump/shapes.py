@@ -188,6 +188,5 @@ class LineShapes:
         return not (strict and ends_sentence(line, rules) and not ellipsis)
 
 
-
 def _sentences(line: str) -> int:
     return len(re.findall(r"[.!?…](?:\s|$)", line)) or 1
