@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config, DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig
 from feeds.errors import FeedsError, FetchError, SourceError, StateError
@@ -27,12 +27,14 @@ from feeds.model import (
     Retrieved,
     SourceHealth,
 )
-from feeds.parsing.batch import Failure, parse_documents, prepare_dumps
 from feeds.profile import Profile, profile_for
 from feeds.publish.build import PublishReport, PublishSettings, publish
 from feeds.sections import SectionRules
-from feeds.sources.base import Retrieval
 from feeds.store import Store
+
+if TYPE_CHECKING:
+    from feeds.parsing.batch import Failure
+    from feeds.sources.base import Retrieval
 
 Progress = Callable[[str], None]
 
@@ -272,12 +274,17 @@ class _SourceRun:
     ) -> tuple[list[_Parsed], dict[str, SourceError], RunFigures]:
         texts, known, failed = self._teaser_evidence(retrieval)
         documents = [d for d in retrieval.documents if d.key not in failed]
-        if documents:
-            self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
+        parsed: list[_Parsed] = []
+        figures = RunFigures(items=retrieval.items)
+        if not documents and not self.early:
+            return parsed, failed, figures
+        # The parsers load only when there is something to parse.
+        from feeds.parsing.batch import Failure, parse_documents
+
+        self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
         results = parse_documents(
             documents, self.profile, known=known, texts=texts, language=self.source.language
         )
-        parsed: list[_Parsed] = []
         figures = RunFigures(items=retrieval.items)
         for document, result in [*self.early, *zip(documents, results, strict=True)]:
             if isinstance(result, Failure):
@@ -289,6 +296,8 @@ class _SourceRun:
 
     def _parse_early(self, document: Retrieved) -> None:
         """Parse one document while the source is still being read."""
+        from feeds.parsing.batch import parse_documents
+
         self.progress(f"{self.source.name}: {document.locator}")
         (result,) = parse_documents(
             [document], self.profile, known=frozenset(), texts={}, language=self.source.language
@@ -305,6 +314,8 @@ class _SourceRun:
         dumps = [d for d in retrieval.documents if d.kind is DocumentKind.DUMP]
         if not dumps:
             return texts, frozenset(), failed
+        from feeds.parsing.batch import Failure, prepare_dumps
+
         memory = self.store.memory
         keys: set[str] = set()
         for document, prepared in zip(dumps, prepare_dumps(dumps, self.profile), strict=True):

@@ -12,7 +12,7 @@ import pytest
 
 from feeds.ingest.keys import KEYS_VERSION, match_keys
 from feeds.model import DateOrigin, Entry, Release, ReleaseKind, Section, Site
-from feeds.publish import build
+from feeds.publish import render
 from feeds.publish.build import PublishReport, PublishSettings, publish
 from feeds.publish.writer import OutputWriter
 from feeds.store.interface import EntryRow
@@ -290,14 +290,14 @@ def test_a_renderer_that_raises_costs_only_its_own_file(
     (new,) = add(state, 5)
     entry = state.entry(new)
     assert entry is not None
-    real = build.render_release_page  # type: ignore[attr-defined]
+    real = render.render_release_page  # type: ignore[attr-defined]
 
     def failing(entry: Entry, *, site: Site, section: Section) -> bytes:
         if entry.id == new:
             raise ValueError("cannot render this one")
         return real(entry, site=site, section=section)
 
-    monkeypatch.setattr(build, "render_release_page", failing)
+    monkeypatch.setattr(render, "render_release_page", failing)
     report = publish(state.store, settings(tmp_path), STATUS)
     assert [str(f) for f in report.failures] == [
         f"{entry.page_path}: not published: ValueError: cannot render this one"
@@ -307,7 +307,7 @@ def test_a_renderer_that_raises_costs_only_its_own_file(
     # Everything else was published, the new release included.
     assert titles(output, "all/atom.xml")[0] == "Release number 5 at the Secretariat"
     # The state did not record the run: once the page renders, the next run publishes it.
-    monkeypatch.setattr(build, "render_release_page", real)
+    monkeypatch.setattr(render, "render_release_page", real)
     again = run(state, tmp_path)
     assert entry.page_path in again.written
 

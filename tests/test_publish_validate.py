@@ -18,7 +18,8 @@ from feeds.cli import main
 from feeds.config import load_config
 from feeds.errors import PublishError
 from feeds.model import Section, Site
-from feeds.publish import build, syndication
+from feeds.publish import render as rendering
+from feeds.publish import syndication
 from feeds.publish.syndication import FeedDocument
 from feeds.publish.validate import check_atom, check_json_feed, check_rss
 from feeds.refresh import refresh
@@ -145,7 +146,7 @@ def break_rss_of(section_id: str, monkeypatch: pytest.MonkeyPatch) -> None:
         body = real(site, doc)
         return body[: len(body) // 2] if doc.section.id == section_id else body
 
-    monkeypatch.setattr(build, "render_rss", render)
+    monkeypatch.setattr(rendering, "render_rss", render)
 
 
 def test_failing_document_keeps_the_published_one(
@@ -206,7 +207,7 @@ def test_archive_documents_go_through_the_gate(
         body = real(site, doc)
         return body.replace(b'rel="self"', b'rel="related"') if doc.is_archive else body
 
-    monkeypatch.setattr(build, "render_atom", render)
+    monkeypatch.setattr(rendering, "render_atom", render)
     report = refresh(load_config(config), now=lambda: CLOCK)
     output = config.parent / "output"
     failed = sorted(str(f).split(": not published: ")[0] for f in report.publish.failures)
@@ -225,7 +226,7 @@ def test_section_feed_documents_are_checked_against_their_own_address() -> None:
         section=section, entries=[], self_url=f"{PUBLIC}news/atom.xml", html_url=PUBLIC
     )
     body = syndication.render_atom(site, doc)
-    build.check("news/atom.xml", body, site, Path("out"))
+    rendering.check("news/atom.xml", body, site, Path("out"))
     with pytest.raises(PublishError) as caught:
-        build.check("all/atom.xml", body, site, Path("out"))
+        rendering.check("all/atom.xml", body, site, Path("out"))
     assert str(caught.value).startswith("out/all/atom.xml: not published: self link")

@@ -11,11 +11,12 @@ import html
 import re
 
 from feeds.model import Asset, Entry, Site
+from feeds.publish.paths import FEED_FILES
 from feeds.text.html import html_to_text, referenced_urls, sanitize_html
 from feeds.text.urls import CONTENT_SCHEMES, is_absolute
 
 #: File name of each feed of a section, by format.
-FEED_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json", "html": "index.html"}
+
 #: Media type of each feed format, as autodiscovery links announce it.
 FEED_TYPES = {
     "atom": "application/atom+xml",

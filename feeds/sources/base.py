@@ -9,7 +9,6 @@ from typing import Protocol
 from feeds.config import Config, HttpSettings
 from feeds.errors import SourceError
 from feeds.model import FileStamp, Retrieved
-from feeds.sources.http import origin_of
 
 
 class Recall(Protocol):
@@ -66,6 +65,8 @@ Progress = Callable[[str], None]
 def http_settings(config: Config, *urls: str) -> HttpSettings:
     """The configuration's HTTP settings, allowing the origins of its sources, of the
     configured extra origins and of ``urls``."""
+    from feeds.sources.http import origin_of  # the HTTP client loads only when it is used
+
     named = [*config.http.allowed_origins, *config.source_urls, *urls]
     origins = frozenset(o for o in map(origin_of, named) if o is not None)
     return config.http.model_copy(update={"allowed_origins": origins})
