@@ -28,6 +28,8 @@ from tests.support.browser import (
 )
 from tests.support.state import stored_entries
 
+pytestmark = pytest.mark.slow
+
 CLOCK = dt.datetime(2025, 1, 15, 9, 30, tzinfo=dt.UTC)
 MEDIA_TYPES = {
     "atom.xml": "application/atom+xml",
