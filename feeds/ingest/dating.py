@@ -49,11 +49,17 @@ class UpdatedClock:
         self.releases = releases
         #: For each moment of this run, the instant below the last one handed out.
         self._below: dict[dt.datetime, dt.datetime] = {}
+        #: For each moment of this run, the instants handed out at it.
+        self._handed: dict[dt.datetime, set[dt.datetime]] = {}
 
     def next(self, moment: dt.datetime, own: dt.datetime | None = None) -> dt.datetime:
         """A free instant at or before ``moment`` (``own``, the entry's current one, is
         free for it), after ``own``: a change moves an entry forward."""
         moment = moment.replace(microsecond=0)
+        handed = self._handed.setdefault(moment, set())
+        if own is not None and own in handed:
+            # Changed again at the same moment: the instant it got for it still holds.
+            return own
         candidate = self._below.get(moment, moment)
         while candidate != own and self.releases.updated_taken(candidate):
             candidate -= TICK
@@ -63,10 +69,15 @@ class UpdatedClock:
             candidate = own + TICK
             while candidate <= moment and self.releases.updated_taken(candidate):
                 candidate += TICK
-            return candidate if candidate <= moment else own
+            if candidate > moment:
+                return own
+            handed.add(candidate)
+            return candidate
         self._below[moment] = candidate - TICK
+        handed.add(candidate)
         return candidate
 
     def forget(self) -> None:
         """After a rollback the instants handed out are free again."""
         self._below.clear()
+        self._handed.clear()

@@ -234,6 +234,10 @@ CREATE TABLE crawl_walks (
 """
 
 
+# An entry's chunks are read and replaced when it is rewritten.
+_CHUNKS_BY_ENTRY = "CREATE INDEX entry_chunks_seq ON entry_chunks (seq)"
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
     Migration(2, "when the stored copy was made", sql=_OBSERVED),
@@ -243,6 +247,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "instants with microseconds", sql=_MICROSECONDS),
     Migration(7, "what the output does not show yet", sql=_PUBLISHING_JOURNAL),
     Migration(8, "crawl walks", sql=_CRAWL_WALKS),
+    Migration(9, "chunks found by entry", sql=_CHUNKS_BY_ENTRY),
 )
 LATEST = MIGRATIONS[-1].version
 
