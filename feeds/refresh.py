@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from feeds.config import Config, DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig
-from feeds.errors import FeedsError, FetchError, SourceError, StateError
+from feeds.errors import (
+    FeedsError,
+    FetchError,
+    OutputError,
+    SourceError,
+    StateError,
+    bug_reason,
+)
 from feeds.health import RunFigures, assess, usual_items
 from feeds.ingest import Ingestor, Origin
 from feeds.lock import exclusive
@@ -31,6 +38,7 @@ from feeds.parsing import candidate_keys, decode_dump, parse_document
 from feeds.profile import Profile, profile_for
 from feeds.publish.build import PublishInput, PublishReport, publish
 from feeds.publish.membership import assign_archives
+from feeds.publish.writer import output_error
 from feeds.sections import SectionRules, feed_ids
 from feeds.sources.base import Retrieval
 from feeds.store import Store
@@ -140,7 +148,11 @@ def refresh(
             moment = now().replace(microsecond=0)
             runner = _SourceRun(config, profile, store, ingestor, source, moment, progress)
             report.sources.append(runner.run())
-        report.publish = publish_state(config, store)
+        try:
+            report.publish = publish_state(config, store)
+        except OutputError as exc:
+            # The sources' work is stored: the next run publishes it.
+            report.publish = PublishReport(failures=[exc])
         report.notices.extend(_ping_hub(config, report.publish.written))
         return report
 
@@ -175,6 +187,8 @@ class _SourceRun:
         self.moment = moment
         self.progress = progress
         self.report = SourceReport(source.name)
+        #: The file, URL or path being worked on, for the message of an unexpected error.
+        self.at = _places(source)
 
     def run(self) -> SourceReport:
         report = self.report
@@ -186,9 +200,14 @@ class _SourceRun:
                 parsed, failed, figures = self._parse(retrieval)
                 problems = [*retrieval.problems, *failed.values()]
                 report.problems.extend(str(p) for p in problems)
+                # Parts of documents (feed items) that could not be read.
+                parts = [
+                    f"{self.source.name}: {p}" for item in parsed for p in item.parsed.problems
+                ]
+                report.problems.extend(parts)
                 figures = replace(
                     figures,
-                    problems=len(problems),
+                    problems=len(problems) + len(parts),
                     download_failed=any(isinstance(p, FetchError) for p in problems),
                 )
                 health = assess(figures, self.store.health.history(self.source.name))
@@ -208,10 +227,8 @@ class _SourceRun:
         except FeedsError as exc:
             self._failed(f"{self.source.name}: {exc}", str(exc))
         except Exception as exc:  # a bug in one source must not stop the others
-            self._failed(
-                f"{self.source.name}: internal error: {type(exc).__name__}: {exc}",
-                f"internal error: {exc}",
-            )
+            reason = bug_reason("unexpected error", exc)
+            self._failed(f"{self.source.name}: {self.at}: {reason}", f"{self.at}: {reason}")
         return report
 
     def _failed(self, line: str, message: str) -> None:
@@ -254,6 +271,7 @@ class _SourceRun:
         for document in retrieval.documents:
             if document.key in failed:
                 continue
+            self.at = document.locator
             self.progress(f"{self.source.name}: {document.locator}")
             try:
                 result = parse_document(
@@ -268,7 +286,7 @@ class _SourceRun:
                 continue
             except Exception as exc:  # a parser bug costs one file or page, not the source
                 failed[document.key] = SourceError(
-                    document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})"
+                    document.locator, bug_reason("cannot be parsed", exc)
                 )
                 continue
             parsed.append(_Parsed(document, result))
@@ -288,6 +306,7 @@ class _SourceRun:
         memory = self.store.memory
         keys: set[str] = set()
         for document in dumps:
+            self.at = document.locator
             try:
                 decoded = decode_dump(document)
             except SourceError as exc:
@@ -308,6 +327,7 @@ class _SourceRun:
         language = source.language or self.config.site.language
         for item in parsed:
             document, result = item.document, item.parsed
+            self.at = result.locator
             prefix = "" if document.kind is DocumentKind.FEED else f"{result.locator}: "
             self.report.warnings.extend(prefix + w for w in result.warnings)
             origin = Origin(
@@ -346,6 +366,13 @@ class _SourceRun:
                     memory.save_listing_item(name, url, fingerprint, page.url)
             if not failed.intersection(page.items):
                 memory.save_validators(page.url, page.etag, page.last_modified)
+
+
+def _places(source: SourceConfig) -> str:
+    """Where a source reads, as a message names it."""
+    if isinstance(source, DumpSourceConfig):
+        return ", ".join(source.paths)
+    return source.url or getattr(source, "path", None) or source.name
 
 
 class _Drift(Exception):
@@ -395,7 +422,11 @@ def publish_state(config: Config, store: Store) -> PublishReport:
         hub=config.websub_hub,
         status=status_document(config, store),
     )
-    return publish(data, config.output)
+    try:
+        return publish(data, config.output)
+    except OSError as exc:
+        # Writes raise OutputError themselves; this is cleaning up or making folders.
+        raise output_error(exc, config.output) from None
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:

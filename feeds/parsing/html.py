@@ -28,7 +28,13 @@ from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
 from feeds.parsing.urls import canonical_url, language_for_url, section_for_url
 from feeds.profile.html import HtmlRules
 from feeds.text.clean import clean_text
-from feeds.text.html import html_links, html_paragraphs, sanitize_html, tag_paragraphs
+from feeds.text.html import (
+    check_depth,
+    html_links,
+    html_paragraphs,
+    sanitize_html,
+    tag_paragraphs,
+)
 from feeds.text.urls import absolutize, query_value
 
 FALLBACK_WARNING = "profile selectors matched nothing; generic extractor used"
@@ -138,6 +144,7 @@ def _date_only(text: str, rules: HtmlRules) -> dt.date | None:
 
 def parse_listing(html: str, *, url: str, rules: HtmlRules) -> ListingPage:
     """Items and the next page of one listing page."""
+    check_depth(html, url)
     soup = _soup(html)
     items = _profile_items(soup, url, rules)
     used_fallback = not items
@@ -343,6 +350,7 @@ class _Parts:
 
 def parse_article(html: str, *, url: str, rules: HtmlRules) -> ParsedDocument:
     """The article of one page, as a FULL release."""
+    check_depth(html, url)
     soup = _soup(html)
     _drop_phrases(soup, rules.footer_phrases)
     warnings: list[str] = []

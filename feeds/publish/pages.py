@@ -31,6 +31,7 @@ from feeds.publish.content import (
     entry_summary_text,
 )
 from feeds.publish.wording import Wording, wording
+from feeds.text.clean import clean_text
 
 #: Names of the feed formats as readers know them.
 FEED_LABELS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
@@ -142,7 +143,8 @@ class _Page:
                 **(defaults | values),
             )
         )
-        return html.encode("utf-8")
+        # Text stored by any version of feeds: no control character reaches a page.
+        return clean_text(html).encode("utf-8")
 
 
 def render_release_page(entry: Entry, *, site: Site, section: Section) -> bytes:

@@ -7,13 +7,41 @@ old file or the whole new one, and an unchanged file keeps its mtime.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
+from feeds.errors import OutputError
+
 
 def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly those bytes."""
+    """Write ``data`` to ``path`` unless it already holds exactly those bytes.
+
+    Raise :class:`OutputError` naming the file and what to do when it cannot be written
+    (read-only file system, no permission, full disk); the file keeps its old bytes."""
+    try:
+        return _write_if_changed(path, data)
+    except OSError as exc:
+        raise output_error(exc, path) from None
+
+
+def output_error(exc: OSError, path: Path) -> OutputError:
+    """One line for a failed write under the output folder, saying what to do."""
+    if exc.errno == errno.EROFS:
+        reason = "cannot write: the file system is read-only; make the output folder writable"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "cannot write: permission denied; let this user write to the output folder"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "cannot write: no space left on the device; free some space"
+    else:
+        reason = f"cannot write: {exc.strerror or exc}"
+    return OutputError(
+        str(path), f"{reason}, then run again (files already published are unchanged)"
+    )
+
+
+def _write_if_changed(path: Path, data: bytes) -> bool:
     try:
         if path.stat().st_size == len(data) and path.read_bytes() == data:
             return False

@@ -37,6 +37,16 @@ def clean_text(text: str) -> str:
     return _UNSAFE.sub("", text)
 
 
+# Layout characters clean_text keeps, which a one-line field has no use for.
+_LINE_LAYOUT = re.compile(r"[\t\n\r]+")
+
+
+def one_line(text: str) -> str:
+    """``text`` cleaned and on one line: tabs and line breaks become one space (a title,
+    or a column of a listing a terminal prints)."""
+    return _LINE_LAYOUT.sub(" ", clean_text(text))
+
+
 def has_unsafe(text: str) -> bool:
     """True when :func:`clean_text` would change ``text``."""
     return clean_text(text) != text

@@ -291,6 +291,31 @@ def _without_stray_controls(
     return cleaned
 
 
+# -- text that did not decode ------------------------------------------------------
+
+#: Text in which more than this share of the characters are U+FFFD was read with the
+#: wrong character set: a title like that is never published.
+UNREADABLE_SHARE = 0.2
+
+
+def unreadable(text: str) -> bool:
+    """True when ``text`` is largely replacement characters (U+FFFD)."""
+    shown = "".join(text.split())
+    return bool(shown) and shown.count("\ufffd") > UNREADABLE_SHARE * len(shown)
+
+
+def charset_hint(text: str) -> str:
+    """``""``, or a note for an error message when ``text`` holds many replacement
+    characters: the likely cause of a page or file without a readable article."""
+    count = text.count("\ufffd")
+    if count < max(4, len(text) // 500):
+        return ""
+    return (
+        f" ({count} characters could not be decoded: is the character set wrong? a dump "
+        "source can name it with encoding:)"
+    )
+
+
 # -- windows-1251 ------------------------------------------------------------------
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin
 
+import lxml.etree
 import nh3
 from bs4 import BeautifulSoup, Tag
 from bs4.element import Comment, NavigableString
 
+from feeds.errors import ParseError
 from feeds.text.clean import clean_text
 from feeds.text.urls import CONTENT_SCHEMES, is_absolute
 
@@ -47,6 +49,42 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
+#: Elements nested deeper than this are no article: real pages nest a few dozen levels,
+#: while thousands make sanitisers crawl and recursive code fail.
+MAX_DEPTH = 256
+
+
+def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
+    """How deep elements nest in ``markup`` as an HTML parser builds it; counting stops
+    just past ``limit``."""
+    if "<" not in markup:
+        return 0
+    parser = lxml.etree.HTMLParser(huge_tree=True, no_network=True)
+    try:
+        root = lxml.etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
+    except lxml.etree.LxmlError:
+        return 0  # nothing an HTML parser builds a tree of
+    if root is None:
+        return 0
+    deepest = depth = 0
+    for event, _element in lxml.etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+    return deepest
+
+
+def check_depth(markup: str, where: str) -> None:
+    """Raise :class:`ParseError` naming ``where`` when elements nest too deep."""
+    if nesting_depth(markup) > MAX_DEPTH:
+        raise ParseError(
+            where,
+            f"elements nested more than {MAX_DEPTH} levels deep: not a readable page "
+            "(damaged or hostile markup)",
+        )
+
+
 def _absolute_reference(value: str, base_url: str | None, site_url: str | None) -> str | None:
     """An absolute http(s)/mailto URL for a reference, or None when it must go.
 
@@ -76,9 +114,14 @@ def sanitize_html(
 ) -> str:
     """Clean an HTML fragment to the allow-list with every reference absolute.
 
+    A fragment whose elements nest deeper than :data:`MAX_DEPTH` is a :class:`ParseError`
+    naming ``base_url`` (or ``site_url``).
+
     ``rel`` marks kept links ``noopener noreferrer`` (for bodies read from pages and
     feeds); a fragment already cleaned that way is cleaned again with ``rel=False``.
     """
+
+    check_depth(fragment, base_url or site_url or "HTML content")
 
     def keep_attribute(tag: str, attribute: str, value: str) -> str | None:
         if attribute in _URL_ATTRIBUTES:
@@ -135,18 +178,27 @@ def tag_paragraphs(element: Tag) -> tuple[str, ...]:
 
 
 def _collect_text(element: Tag, chunks: list[str]) -> None:
-    """Append the element's text, with a newline at every block or <br> edge."""
-    block = element.name in _BLOCK_TAGS or element.name == "br"
-    if block:
-        chunks.append("\n")
-    for child in element.children:
-        if isinstance(child, Tag):
-            _collect_text(child, chunks)
-        elif isinstance(child, NavigableString) and not isinstance(child, Comment):
-            # Line breaks in the source are layout; only blocks and <br> end a line.
-            chunks.append(_LINE_BREAKS.sub(" ", str(child)))
-    if block:
-        chunks.append("\n")
+    """Append the element's text, with a newline at every block or <br> edge.
+
+    A loop over the tree rather than a recursion: however deep the elements nest, no
+    RecursionError."""
+    # Each item is an element still to enter, or the text to append when leaving one.
+    pending: list[Tag | str] = [element]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            chunks.append(node)
+            continue
+        block = node.name in _BLOCK_TAGS or node.name == "br"
+        if block:
+            chunks.append("\n")
+            pending.append("\n")
+        for child in reversed(node.contents):
+            if isinstance(child, Tag):
+                pending.append(child)
+            elif isinstance(child, NavigableString) and not isinstance(child, Comment):
+                # Line breaks in the source are layout; only blocks and <br> end a line.
+                pending.append(_LINE_BREAKS.sub(" ", str(child)))
 
 
 def html_links(fragment: str) -> tuple[str, ...]:
