@@ -393,7 +393,8 @@ def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> 
         items = result.others
         return replace(
             figures,
-            items=len(items),
+            # Items that could not be read are still items the feed shows.
+            items=len(items) + len(result.problems),
             parsed=figures.parsed + len(items),
             with_date=figures.with_date
             + sum(r.date is not None or r.published_at is not None for r in items),

@@ -80,45 +80,46 @@ def read_yaml(text: str, where: str) -> Located:
         loader.dispose()
     located = Located(None, where)
     if node is not None:
-        budget = [MAX_NODES]
-        located.data = _to_python(node, (), located.positions, budget, where)
+        located.data = _Builder(located.positions, where).build(node, ())
     return located
 
 
-def _to_python(
-    node: yaml.Node,
-    path: Path,
-    positions: dict[Path, tuple[int, int]],
-    budget: list[int],
-    where: str,
-) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise ConfigError(
-            [f"{where}: invalid YAML: aliases expand to more than {MAX_NODES:,} values"]
-        )
-    positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column))
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            # A key that is itself a mapping or list (e.g. from stray braces) is reported
-            # as an unknown key under a readable name, not as a dump of YAML nodes.
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else "{...}"
-            positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column)
-            result[key] = _to_python(value_node, (*path, key), positions, budget, where)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_python(item, (*path, i), positions, budget, where)
-            for i, item in enumerate(node.value)
-        ]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+class _Builder:
+    """Turns composed YAML nodes into plain data, recording where each key was, within
+    :data:`MAX_NODES` (aliases expanded)."""
 
+    def __init__(self, positions: dict[Path, tuple[int, int]], where: str) -> None:
+        self.positions = positions
+        self.where = where
+        self.budget = MAX_NODES
+        # One constructor for every scalar: making one per scalar costs more than the rest.
+        self.scalars = yaml.SafeLoader("")
 
-def _scalar(node: yaml.ScalarNode) -> str | int:
-    """A mapping key: month numbers stay numbers, anything else is read as text."""
-    value = yaml.SafeLoader("").construct_object(node)
-    return value if isinstance(value, int) and not isinstance(value, bool) else str(node.value)
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise ConfigError(
+                [f"{self.where}: invalid YAML: aliases expand to more than {MAX_NODES:,} values"]
+            )
+        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column))
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                # A key that is itself a mapping or list (e.g. from stray braces) is
+                # reported as an unknown key under a readable name, not as YAML nodes.
+                key = self.key(key_node) if isinstance(key_node, yaml.ScalarNode) else "{...}"
+                mark = key_node.start_mark
+                self.positions[(*path, key)] = (mark.line + 1, mark.column)
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalars.construct_object(node, deep=True)
+
+    def key(self, node: yaml.ScalarNode) -> str | int:
+        """A mapping key: month numbers stay numbers, anything else is read as text."""
+        value = self.scalars.construct_object(node)
+        return value if isinstance(value, int) and not isinstance(value, bool) else str(node.value)
 
 
 def dotted(path: Path) -> str:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 from feeds.errors import InputError
+from feeds.text.clean import without_terminal_escapes
 
 #: How much of a page is searched for a ``<meta>`` charset or an XML declaration.
 SNIFF_BYTES = 4096
@@ -273,8 +274,10 @@ def _label(codec: str) -> str:
 def _without_stray_controls(
     text: str, replaced: int, data: bytes, locator: str, warnings: list[str]
 ) -> str:
-    cleaned, stray = _STRAY.subn("", text)
-    bad = stray + replaced
+    # An escape sequence goes whole, not just its ESC: no "[31m" is left in a title.
+    cleaned, escapes = without_terminal_escapes(text)
+    cleaned, controls = _STRAY.subn("", cleaned)
+    bad = escapes + controls + replaced
     if bad > BINARY_SHARE * len(text):
         if data.count(0) * 4 >= len(data):
             hint = "UTF-16 without a byte order mark? set encoding: utf-16-le or utf-16-be"
@@ -285,9 +288,16 @@ def _without_stray_controls(
             f"binary file, not text ({bad} of {len(text)} characters are control codes or"
             f" undecodable); {hint}",
         )
-    if stray:
-        plural = "s" if stray > 1 else ""
-        warnings.append(f"{locator}: {stray} stray control character{plural} removed")
+    removed = [
+        f"{count} {what}{'s' if count > 1 else ''}"
+        for count, what in (
+            (escapes, "terminal escape sequence"),
+            (controls, "stray control character"),
+        )
+        if count
+    ]
+    if removed:
+        warnings.append(f"{locator}: {' and '.join(removed)} removed")
     return cleaned
 
 
