@@ -20,7 +20,7 @@ from feeds import __version__
 from feeds.config import Config, load_config
 from feeds.errors import DEBUG_VARIABLE, ConfigError, FeedsError, LockHeldError, bug_reason
 from feeds.model import DateOrigin, Release
-from feeds.text.clean import one_line
+from feeds.text.clean import clean_text, one_line
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_CONFIG = "sources.yaml"
@@ -236,7 +236,8 @@ def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
     from feeds.inspect import describe_page
 
     config = _config(args)
-    console.out.write(describe_page(config, args.url))
+    # What a page says is printed cleaned: nothing in it reaches the terminal as a control.
+    console.out.write(clean_text(describe_page(config, args.url)))
     return EXIT_OK
 
 

@@ -68,16 +68,24 @@ def read_yaml(text: str, where: str) -> Located:
                 f"(at most {MAX_BYTES:,})"
             ]
         )
-    loader = _CountingLoader(text)
+    loader: _CountingLoader | None = None
     try:
+        # The reader checks every character as the loader is made.
+        loader = _CountingLoader(text)
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        number = text.count("\n", 0, exc.position) + 1
+        raise ConfigError(
+            [f"{where}:{number}: invalid YAML: character U+{exc.character:04X} is not allowed"]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([f"{where}{line}: invalid YAML: {problem}"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     located = Located(None, where)
     if node is not None:
         located.data = _Builder(located.positions, where).build(node, ())
@@ -114,12 +122,24 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.scalars.construct_object(node, deep=True)
+        return self.scalar(node)
 
     def key(self, node: yaml.ScalarNode) -> str | int:
         """A mapping key: month numbers stay numbers, anything else is read as text."""
-        value = self.scalars.construct_object(node)
+        value = self.scalar(node)
         return value if isinstance(value, int) and not isinstance(value, bool) else str(node.value)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """The value of a scalar; one YAML cannot make (a 13th month, an unknown tag) is
+        reported with its line."""
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            line = node.start_mark.line + 1
+            raise ConfigError(
+                [f"{self.where}:{line}: invalid YAML: {node.value!r} cannot be read ({problem})"]
+            ) from None
 
 
 def dotted(path: Path) -> str:

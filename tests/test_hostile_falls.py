@@ -133,16 +133,22 @@ def snapshot(output: Path) -> dict[str, bytes]:
     }
 
 
-# Runs one command in a child process and writes the child's peak resident memory (KiB on
-# Linux) to the file named by its first argument.
+# Runs one command in a child process and writes the child's peak resident memory (KiB)
+# to the file named by its first argument.  VmHWM is the peak since the program started
+# (ru_maxrss would count the test process the child was forked from).
 _MEASURED = """
-import resource, sys
+import re, resource, sys
 from feeds.cli import main
 try:
     code = main(sys.argv[2:])
 finally:
+    try:
+        with open("/proc/self/status") as status:
+            peak = int(re.search(r"VmHWM:\\s*(\\d+)", status.read()).group(1))
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with open(sys.argv[1], "w") as report:
-        report.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        report.write(str(peak))
 sys.exit(code)
 """
 
@@ -622,6 +628,33 @@ def test_f10_full_or_read_only_output_is_one_line_and_loses_nothing(
     # The next run publishes everything, the new release included.
     assert feeds(capsys, config, "refresh") == (0, "", [])
     assert TITLE_004 in titles(config)
+
+
+def test_f10_full_disk_under_the_state_is_one_line_too(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds.store.database import Database
+
+    config = make_config(tmp_path)
+    real_open = Database.open
+
+    def full(path: Path) -> Database:
+        # The state may grow by a page or two, as on a disk that is all but full.
+        database = real_open(path)
+        pages = database.execute("PRAGMA page_count").fetchone()[0]
+        database.execute(f"PRAGMA max_page_count={pages + 2}")
+        return database
+
+    monkeypatch.setattr(Database, "open", full)
+    code, out, err = feeds(capsys, config, "refresh")
+
+    assert (code, out, len(err)) == (1, "", 1)
+    assert f"{tmp_path / 'state' / 'feeds.sqlite'}: cannot write the state" in err[0]
+    assert err[0].endswith("free some space or make its folder writable, then run again")
+
+    monkeypatch.setattr(Database, "open", real_open)
+    assert feeds(capsys, config, "refresh") == (0, "", [])
+    assert len(entries(config)) == SAMPLE_RELEASES
 
 
 # -- F11: feeds serve under load and slow clients --------------------------------------

@@ -92,7 +92,7 @@ def _collapse(text: str) -> str:
 
 def _text(element: Tag) -> str:
     """Text of an element on one line; inline markup does not split words."""
-    return clean_text(" ".join(tag_paragraphs(element)))
+    return _collapse(" ".join(tag_paragraphs(element)))
 
 
 def _soup(html: str) -> BeautifulSoup:
