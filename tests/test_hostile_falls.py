@@ -20,7 +20,6 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
-import threading
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -42,7 +41,7 @@ from tests.conftest import REPO, SAMPLES
 from tests.support.livesite import LISTING, page, serve, write_config
 from tests.support.site_server import SiteServer
 from tests.test_serve import ensure_descriptors, exchange_concurrently, raw_request, serving
-from tests.test_sources_http import gzip_of_zeros
+from tests.test_sources_http import Dripping, gzip_of_zeros
 
 #: The five sample dumps hold this many distinct releases (articles and teasers).
 SAMPLE_RELEASES = 19
@@ -310,44 +309,10 @@ def test_f3_compression_bomb_costs_one_page_and_little_memory(
     assert peak < PEAK_LIMIT, f"peak {peak >> 20} MiB"
 
 
-class Dripping:
-    """A server that answers every connection one byte every 50 ms, forever."""
-
-    def __init__(self) -> None:
-        self.stop = threading.Event()
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        self.thread = threading.Thread(target=self.serve, daemon=True)
-
-    def __enter__(self) -> Dripping:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        with contextlib.suppress(OSError):
-            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept() below
-        self.listener.close()
-        self.thread.join(5)
-
-    def serve(self) -> None:
-        with contextlib.suppress(OSError):
-            while not self.stop.is_set():
-                connection, _ = self.listener.accept()
-                threading.Thread(target=self.drip, args=(connection,), daemon=True).start()
-
-    def drip(self, connection: socket.socket) -> None:
-        with contextlib.suppress(OSError), connection:
-            connection.recv(65536)
-            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n")
-            while not self.stop.wait(0.05):
-                connection.sendall(b"x")
-
-
 def test_f4_a_page_sent_a_byte_at_a_time_fails_at_the_deadline(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with Dripping() as server:
+    with Dripping(b"HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n") as server:
         url = f"http://127.0.0.1:{server.port}/news/"
         config = make_config(
             tmp_path,
