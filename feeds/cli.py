@@ -73,7 +73,7 @@ def cmd_refresh(args: argparse.Namespace, console: Console) -> int:
     if args.only and args.only not in {s.name for s in config.sources}:
         names = ", ".join(s.name for s in config.sources)
         raise ConfigError([f"{args.config}: --only {args.only}: no such source (sources: {names})"])
-    report = refresh(config, only=args.only, progress=console.progress)
+    report = refresh(config, only=args.only, full=args.full, progress=console.progress)
     console.end_progress()
     for warning in report.warnings:
         console.warning(warning)
@@ -111,7 +111,7 @@ def cmd_publish(args: argparse.Namespace, console: Console) -> int:
 
     config = _config(args)
     with locked_state(config, must_exist=True) as store:
-        report = publish_state(config, store)
+        report = publish_state(config, store, full=True)
     for failure in report.failures:
         console.problem(str(failure))
     console.info(f"published {len(report.written)} changed file(s) to {config.output}")
@@ -269,6 +269,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub = command("refresh", cmd_refresh, "read sources, update state, publish changed files")
     sub.add_argument("--only", metavar="NAME", help="refresh only the source with this name")
+    sub.add_argument(
+        "--full",
+        action="store_true",
+        help="html sources read every listing page, not only up to the first known one",
+    )
     sub.add_argument("--quiet", action="store_true", help="print only problems (for cron)")
     command("validate", cmd_validate, "check a config file and list every problem")
     sub = command("publish", cmd_publish, "rebuild all output from state alone (no source is read)")

@@ -143,6 +143,9 @@ class HtmlSourceConfig(_SourceBase):
     url: WebUrl
     #: How many listing pages to follow.
     pages: int = Field(1, gt=0)
+    #: One run in this many reads every listing page; the others stop at the first page
+    #: whose items are all known and unchanged.
+    full_walk_every: int = Field(24, gt=0)
 
 
 class FeedSourceConfig(_SourceBase):

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config, DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig
 from feeds.errors import (
@@ -34,14 +34,14 @@ from feeds.model import (
     Retrieved,
     SourceHealth,
 )
-from feeds.parsing import candidate_keys, decode_dump, parse_document
 from feeds.profile import Profile, profile_for
-from feeds.publish.build import PublishInput, PublishReport, publish
-from feeds.publish.membership import assign_archives
-from feeds.publish.writer import output_error
-from feeds.sections import SectionRules, feed_ids
-from feeds.sources.base import Retrieval
+from feeds.publish.build import PublishReport, PublishSettings, publish
+from feeds.sections import SectionRules
 from feeds.store import Store
+
+if TYPE_CHECKING:
+    from feeds.parsing.batch import Failure
+    from feeds.sources.base import Retrieval
 
 Progress = Callable[[str], None]
 
@@ -127,15 +127,21 @@ class _Recall:
     def usual_items(self, source: str) -> int:
         return usual_items(self.store.health.history(source))
 
+    def runs_since_full_walk(self, source: str) -> int | None:
+        return self.store.memory.runs_since_full_walk(source)
+
 
 def refresh(
     config: Config,
     *,
     only: str | None = None,
+    full: bool = False,
     now: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC),
     progress: Progress = lambda _line: None,
 ) -> RefreshReport:
-    """Run every source (or one), then publish.  Raises only for config/lock/state errors."""
+    """Run every source (or one), then publish.  Raises only for config/lock/state errors.
+
+    ``full`` makes html sources read every listing page, not only the new ones."""
     profile = profile_for(config)
     sources = [s for s in config.sources if only is None or s.name == only]
     with locked_state(config) as store:
@@ -146,7 +152,9 @@ def refresh(
         for source in sources:
             progress(f"{source.name}: reading ({source.type})")
             moment = now().replace(microsecond=0)
-            runner = _SourceRun(config, profile, store, ingestor, source, moment, progress)
+            runner = _SourceRun(
+                config, profile, store, ingestor, source, moment, progress, full=full
+            )
             report.sources.append(runner.run())
         try:
             report.publish = publish_state(config, store)
@@ -178,6 +186,8 @@ class _SourceRun:
         source: SourceConfig,
         moment: dt.datetime,
         progress: Progress,
+        *,
+        full: bool = False,
     ) -> None:
         self.config = config
         self.profile = profile
@@ -189,6 +199,10 @@ class _SourceRun:
         self.report = SourceReport(source.name)
         #: The file, URL or path being worked on, for the message of an unexpected error.
         self.at = _places(source)
+        #: Crawls read every listing page.
+        self.full = full
+        #: Documents parsed while the source was still being read (crawls).
+        self.early: list[tuple[Retrieved, ParsedDocument | Failure]] = []
 
     def run(self) -> SourceReport:
         report = self.report
@@ -253,7 +267,17 @@ class _SourceRun:
             from feeds.sources.crawl import crawl
 
             with HttpRetriever(http_settings(self.config)) as http:
-                return crawl(source, http, self.profile.html, recall, self.progress)
+                return crawl(
+                    source,
+                    http,
+                    self.profile.html,
+                    recall,
+                    self.progress,
+                    workers=self.config.http.per_host_concurrency,
+                    full=self.full,
+                    # Each article is parsed as it arrives, while later ones download.
+                    consume=self._parse_early,
+                )
         from feeds.sources.feed import read_feed
 
         if source.path is not None:
@@ -265,33 +289,37 @@ class _SourceRun:
         self, retrieval: Retrieval
     ) -> tuple[list[_Parsed], dict[str, SourceError], RunFigures]:
         texts, known, failed = self._teaser_evidence(retrieval)
+        documents = [d for d in retrieval.documents if d.key not in failed]
         parsed: list[_Parsed] = []
         figures = RunFigures(items=retrieval.items)
-        language = self.source.language
-        for document in retrieval.documents:
-            if document.key in failed:
-                continue
+        if not documents and not self.early:
+            return parsed, failed, figures
+        # The parsers load only when there is something to parse.
+        from feeds.parsing.batch import Failure, parse_documents
+
+        self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
+        results = parse_documents(
+            documents, self.profile, known=known, texts=texts, language=self.source.language
+        )
+        figures = RunFigures(items=retrieval.items)
+        for document, result in [*self.early, *zip(documents, results, strict=True)]:
             self.at = document.locator
-            self.progress(f"{self.source.name}: {document.locator}")
-            try:
-                result = parse_document(
-                    document,
-                    self.profile,
-                    known=known,
-                    text=texts.get(document.key),
-                    language=language,
-                )
-            except SourceError as exc:
-                failed[document.key] = exc
-                continue
-            except Exception as exc:  # a parser bug costs one file or page, not the source
-                failed[document.key] = SourceError(
-                    document.locator, bug_reason("cannot be parsed", exc)
-                )
+            if isinstance(result, Failure):
+                failed[document.key] = result.error()
                 continue
             parsed.append(_Parsed(document, result))
             figures = _count(figures, document, result)
         return parsed, failed, figures
+
+    def _parse_early(self, document: Retrieved) -> None:
+        """Parse one document while the source is still being read."""
+        from feeds.parsing.batch import parse_documents
+
+        self.progress(f"{self.source.name}: {document.locator}")
+        (result,) = parse_documents(
+            [document], self.profile, known=frozenset(), texts={}, language=self.source.language
+        )
+        self.early.append((document, result))
 
     def _teaser_evidence(
         self, retrieval: Retrieval
@@ -303,20 +331,19 @@ class _SourceRun:
         dumps = [d for d in retrieval.documents if d.kind is DocumentKind.DUMP]
         if not dumps:
             return texts, frozenset(), failed
+        from feeds.parsing.batch import Failure, prepare_dumps
+
         memory = self.store.memory
         keys: set[str] = set()
-        for document in dumps:
+        for document, prepared in zip(dumps, prepare_dumps(dumps, self.profile), strict=True):
             self.at = document.locator
-            try:
-                decoded = decode_dump(document)
-            except SourceError as exc:
-                failed[document.key] = exc
+            if isinstance(prepared, Failure):
+                failed[document.key] = prepared.error()
                 continue
-            text = texts[document.key] = decoded.text
-            self.report.warnings.extend(decoded.warnings)
-            candidates = candidate_keys(text, self.profile)
-            memory.remember_paragraphs(self.source.name, document.key, candidates)
-            keys.update(_line_keys(text))
+            texts[document.key] = prepared.text
+            self.report.warnings.extend(prepared.warnings)
+            memory.remember_paragraphs(self.source.name, document.key, prepared.candidates)
+            keys.update(prepared.lines)
         counts = memory.paragraph_counts(self.source.name, keys)
         known = {k for k, n in counts.items() if n >= 2}
         known |= self.store.releases.known_texts(keys)
@@ -366,6 +393,8 @@ class _SourceRun:
                     memory.save_listing_item(name, url, fingerprint, page.url)
             if not failed.intersection(page.items):
                 memory.save_validators(page.url, page.etag, page.last_modified)
+        if retrieval.full_walk is not None:
+            memory.record_walk(name, full=retrieval.full_walk, when=self.moment.isoformat())
 
 
 def _places(source: SourceConfig) -> str:
@@ -379,12 +408,6 @@ class _Drift(Exception):
     def __init__(self, health: SourceHealth) -> None:
         super().__init__("drift")
         self.health = health
-
-
-def _line_keys(text: str) -> set[str]:
-    from feeds.text.keys import normalise_lines, paragraph_key
-
-    return {paragraph_key(line) for line in normalise_lines(text) if line}
 
 
 def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> RunFigures:
@@ -409,24 +432,21 @@ def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> 
     )
 
 
-def publish_state(config: Config, store: Store) -> PublishReport:
-    """Assign archive pages and (re)write every output file whose bytes change."""
-    feeds = feed_ids(config.sections)
-    with store.transaction():
-        assign_archives(store.releases.entries(), feeds, store.archives, config.feed_size)
-    data = PublishInput(
+def publish_state(config: Config, store: Store, *, full: bool = False) -> PublishReport:
+    """Publish what changed since the last publish (everything with ``full``)."""
+    settings = PublishSettings(
         site=config.site,
         sections=config.sections,
-        entries=store.releases.entries(),
-        archives={feed: store.archives.members(feed) for feed in feeds},
         feed_size=config.feed_size,
+        output=config.output,
         hub=config.websub_hub,
-        status=status_document(config, store),
     )
     try:
-        return publish(data, config.output)
+        return publish(store, settings, status_document(config, store), full=full)
     except OSError as exc:
         # Writes raise OutputError themselves; this is cleaning up or making folders.
+        from feeds.publish.writer import output_error
+
         raise output_error(exc, config.output) from None
 
 

@@ -12,6 +12,8 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from bench import corpus as corpus_module
 from bench import run as bench_run
 from bench.site import SECTION, FixtureSite, SiteServer
@@ -102,6 +104,7 @@ def test_fixture_site_pages_304_and_counts(tmp_path: Path) -> None:
         assert headers["ETag"] != etag
 
 
+@pytest.mark.slow  # runs every benchmark case end to end, each in a child process
 def test_harness_produces_a_row_per_case(tmp_path: Path) -> None:
     results = bench_run.main(
         [

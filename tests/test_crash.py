@@ -17,8 +17,11 @@ import time
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from tests.support.state import stored_entries
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data" / "refresh" / "crash"

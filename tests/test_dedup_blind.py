@@ -27,6 +27,7 @@ from feeds.refresh import RefreshReport, refresh
 from feeds.serve import ServeSettings, make_server
 from feeds.text.keys import paragraph_key
 from tests.support.dates import stated_date
+from tests.support.identity import one_entry_each
 from tests.support.state import stored_entries, stored_entry
 
 DATA = Path(__file__).resolve().parent / "data" / "crawls_blind"
@@ -122,20 +123,10 @@ def release_of(entry: Entry) -> list[str]:
 def identify(config: Path) -> dict[str, Entry]:
     """Expected release key -> its one entry; fails on missing, extra or merged releases."""
     entries = stored(config)
-    by_key: dict[str, list[Entry]] = {key: [] for key in RELEASES}
-    strays: list[str] = []
-    for entry in entries:
-        keys = release_of(entry)
-        assert len(keys) <= 1, (entry.release.title, keys)
-        if keys:
-            by_key[keys[0]].append(entry)
-        else:
-            strays.append(f"{entry.release.kind.value}: {entry.release.title}")
-    assert strays == []
-    assert {k: len(v) for k, v in by_key.items() if len(v) != 1} == {}
+    found = one_entry_each(entries, release_of, RELEASES)
     assert len(entries) == len(RELEASES) == 28
     assert len({e.id for e in entries}) == len(entries)
-    return {key: found[0] for key, found in by_key.items()}
+    return found
 
 
 def check_releases(found: dict[str, Entry]) -> None:

@@ -508,7 +508,7 @@ def test_f8_terminal_escapes_in_a_title_never_reach_terminal_pages_or_feeds(
     for printed in (listed, shown):
         assert not TERMINAL_UNSAFE.search(printed), repr(TERMINAL_UNSAFE.search(printed))
 
-    assert feeds(capsys, config, "publish")[0] == 0
+    assert feeds(capsys, config, "publish") == (0, "", [])
     pages = sorted((tmp_path / "output").rglob("*.html"))
     assert pages
     for path in pages:

@@ -421,3 +421,38 @@ def ingest_observed(
     store: State, release: Release, locator: str, observed: dt.date, now: dt.datetime = NOW
 ) -> IngestResult:
     return store.ingest(release, locator, now, observed=observed)
+
+
+#: A copy of ARTICLE cut inside its repeated title line: the title, and nothing else.
+CUT_COPY = replace(
+    ARTICLE, date=None, date_origin=DateOrigin.NONE, lead="", paragraphs=(), body_html=""
+)
+
+
+@pytest.mark.parametrize("cut_first", [True, False])
+def test_a_copy_cut_before_its_body_joins_the_article_and_never_empties_it(
+    store: State, cut_first: bool
+) -> None:
+    # The cut copy comes from the newer crawl: newer, yet it must not replace the body.
+    order = [
+        (CUT_COPY, "crawl-2025-10/a.txt", dt.date(2025, 10, 14)),
+        (ARTICLE, "crawl-2025-07/a.txt", dt.date(2025, 7, 8)),
+    ]
+    if not cut_first:
+        order.reverse()
+    first = ingest_observed(store, *order[0])
+    second = ingest_observed(store, *order[1], NOW + dt.timedelta(hours=1))
+    assert second.entry_id == first.entry_id and not second.created
+    [entry] = store.entries()
+    assert entry.release.title == ARTICLE.title
+    assert entry.release.paragraphs == ARTICLE.paragraphs
+    assert (entry.release.date, entry.release.date_origin) == (
+        dt.date(2025, 3, 3),
+        DateOrigin.HEADER,
+    )
+
+
+def test_merge_keeps_the_version_with_a_body() -> None:
+    assert merge_releases(ARTICLE, 1, CUT_COPY, 1) == (ARTICLE, 1)
+    assert merge_releases(ARTICLE, 1, CUT_COPY, 3) == (ARTICLE, 1)
+    assert merge_releases(CUT_COPY, 3, ARTICLE, 1, older=True) == (ARTICLE, 1)

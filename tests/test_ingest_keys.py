@@ -6,6 +6,8 @@ import datetime as dt
 from difflib import SequenceMatcher
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.ingest import keys as identity
 from feeds.ingest.keys import chunks, dates_compatible, shared_needed, similar_text, similar_title
@@ -183,3 +185,49 @@ def test_an_inserted_word_disturbs_one_chunk_not_all() -> None:
 
 def test_a_stranger_shares_too_few_chunks() -> None:
     assert shared(OTHER, WHOLE_LEAD) < shared_needed(chunks(key(OTHER)))
+
+
+def _reference_similar(a: str, b: str) -> bool:
+    """similar_text's rule with no shortcut: equal, or a long enough text whose window
+    shares enough words and reaches the sequence ratio."""
+    if not a or not b:
+        return False
+    if a == b:
+        return True
+    short, long = (a, b) if len(a) <= len(b) else (b, a)
+    if len(short) < identity.MIN_FUZZY_LENGTH:
+        return False
+    window = long[: len(short) + len(short) // 10]
+    words, window_words = set(short.split()), set(window.split())
+    if not words or not window_words:
+        return False
+    if len(words & window_words) / min(len(words), len(window_words)) < identity.WORD_OVERLAP:
+        return False
+    ratio = SequenceMatcher(None, short, window, autojunk=False).ratio()
+    return ratio >= identity.TEXT_SIMILARITY
+
+
+_WORDS = st.sampled_from([*LEAD.lower().replace(",", "").replace(".", "").split(), "x", "y"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(_WORDS, min_size=4, max_size=30),
+    st.lists(st.tuples(st.integers(0, 40), st.sampled_from(["drop", "swap", "add"]))),
+)
+def test_shortcuts_decide_as_the_full_comparison(
+    words: list[str], edits: list[tuple[int, str]]
+) -> None:
+    """The prefix shortcut and the common-subsequence bound never change a decision."""
+    a = " ".join(words)
+    edited = list(words)
+    for at, what in edits:
+        at %= len(edited) or 1
+        if what == "drop" and len(edited) > 1:
+            del edited[at]
+        elif what == "swap":
+            edited[at], edited[-1] = edited[-1], edited[at]
+        else:
+            edited.insert(at, "added")
+    for b in (" ".join(edited), a + " and more words after it", a[: len(a) // 2]):
+        assert similar_text(a, b) == _reference_similar(a, b), (a, b)

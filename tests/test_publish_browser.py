@@ -29,6 +29,8 @@ from tests.support.browser import (
     watch_problems,
 )
 
+pytestmark = pytest.mark.slow
+
 MSK = ZoneInfo("Europe/Moscow")
 
 NEWS = Section(id="news", title="CSTO news", description="Meetings, councils and exercises.")

@@ -15,6 +15,7 @@ from feeds.errors import PublishError
 from feeds.model import Asset, DateOrigin, Entry, Release, ReleaseKind, Section, Site
 from feeds.publish.jsonfeed import render_json_feed
 from feeds.publish.membership import newest_first
+from feeds.publish.validate import check_document
 
 DATA = Path(__file__).parent / "data" / "publish"
 MSK = ZoneInfo("Europe/Moscow")
@@ -115,6 +116,8 @@ def test_json_feed_matches_the_expected_file() -> None:
     assert first.endswith(b"}\n")
     # Non-ASCII text is written as UTF-8, not as \u escapes.
     assert "Встреча в Бишкеке".encode() in first
+    findings = check_document(first, "https://feeds.example.org/csto/news/feed.json")
+    assert findings == [], "\n".join(map(str, findings))
 
 
 def test_json_feed_top_level() -> None:

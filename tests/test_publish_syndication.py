@@ -1,6 +1,6 @@
 """Atom, RSS and archive documents: valid for the feed validator's rules, exact in content.
 
-Every produced document goes through :mod:`tests.feedcheck` (zero errors and zero
+Every produced document goes through :mod:`feeds.publish.validate` (zero errors and zero
 warnings) and feedparser (``bozo == 0``); then the values a reader sees are checked.
 """
 
@@ -24,8 +24,8 @@ from feeds.publish.syndication import (
     render_rss,
     xml_text,
 )
+from feeds.publish.validate import check_document
 from feeds.refresh import refresh
-from tests.feedcheck import check_document
 
 DATA = Path(__file__).resolve().parent / "data" / "syndication"
 PUBLIC = "https://feeds.example.org/csto/"

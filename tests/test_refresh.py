@@ -25,6 +25,7 @@ NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 
 SHARED_TEASER = "On May 16, 2024, the CSTO Secretariat hosted a round table"
 FEEDS = ("all", "news", "joint-staff")
+FEED_NAMES = ("atom.xml", "rss.xml", "feed.json", "index.html")
 
 
 def new_project(root: Path, *, feed_size: int = 50, lock_timeout: float = 5) -> Path:
@@ -302,6 +303,33 @@ def test_unchanged_refresh_touches_no_file(tmp_path: Path) -> None:
     assert "all/archive/1.xml" in before and "news/archive/1.xml" in before
     assert cli(config, "refresh") == 0
     assert output_files(config) == before
+    # Nothing was even rendered: the work follows the changes.
+    again = run_refresh(config)
+    assert (again.publish.full, again.publish.rendered, again.publish.written) == (False, [], [])
+
+
+def test_one_new_dump_renders_only_its_feeds_and_page(tmp_path: Path) -> None:
+    config = new_project(tmp_path, feed_size=3)
+    add(config, *SAMPLES)
+    run_refresh(config)
+    add(config, DATA / "beta.txt")
+    report = run_refresh(config, NOW + dt.timedelta(days=1))
+    (new,) = [e for e in stored(config) if e.first_seen == NOW + dt.timedelta(days=1)]
+    assert new.section == "news" and new.extra_sections == ()
+    # Its feeds' heads, the archive page it lands on (it is older than every head), its
+    # own page and the index; the Joint Staff feed and complete archive pages are not
+    # rendered at all.
+    assert sorted(report.publish.rendered) == sorted(
+        [
+            *(f"{s}/{n}" for s in ("all", "news") for n in FEED_NAMES),
+            "all/archive/6.xml",
+            "all/archive/6.html",
+            "news/archive/5.xml",
+            "news/archive/5.html",
+            new.page_path,
+            "index.html",
+        ]
+    )
 
 
 def test_deleted_dump_stays_published(tmp_path: Path) -> None:

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from feeds.text.keys import collapse, normalise_lines, paragraph_key
 
 
@@ -25,3 +31,30 @@ def test_paragraph_key_ignores_case_quotes_dashes_and_punctuation() -> None:
     b = 'on 7 february the  CSTO - "Collective Security" - met'
     assert paragraph_key(a) == paragraph_key(b) == "on 7 february the csto collective security met"
     assert paragraph_key("Another text.") != paragraph_key(a)
+
+
+_QUOTE_OF = {c: '"' for c in "“”„«»‟″"} | {c: "'" for c in "‘’‚‛′`"}
+
+
+def _reference_key(s: str) -> str:
+    """The key spelled out step by step: drop zero-width characters, make spaces plain,
+    fold case, unify quotes and dashes, punctuation to spaces, collapse spacing."""
+    s = "".join(c for c in s if c not in "\u200b\u200c\u200d\u2060\ufeff\u00ad")
+    s = "".join(" " if unicodedata.category(c) == "Zs" else c for c in s).casefold()
+    s = "".join(_QUOTE_OF.get(c, c) for c in s)
+    s = re.sub(r"[\u2010-\u2015\u2212-]+", "-", s)
+    s = re.sub(r"[^\w\s]+", " ", s)
+    return re.sub(r"\s+", " ", s).strip()
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            "aZ9_ д-–—−“”«»‘’`'\".,;:!?\u00a0\u2003\u202f\u3000\u200b\u00ad\ufeff\n\t\r"
+        )
+    )
+    | st.text()
+)
+def test_paragraph_key_is_the_rule_it_states(text: str) -> None:
+    assert paragraph_key(text) == _reference_key(text)

@@ -18,8 +18,8 @@ from lxml import etree
 
 from feeds.cli import main
 from feeds.config import load_config
+from feeds.publish.validate import check_document
 from feeds.refresh import refresh
-from tests.feedcheck import check_document
 from tests.support.site_server import Request, SiteServer
 
 PUBLIC = "https://feeds.example.org/csto/"

@@ -13,6 +13,8 @@ import datetime as dt
 import zlib
 from difflib import SequenceMatcher
 
+from rapidfuzz.distance import Indel
+
 from feeds.model import DateOrigin, Release
 from feeds.store.interface import MatchKeys
 from feeds.text.keys import paragraph_key
@@ -94,7 +96,13 @@ def similar_text(a: str, b: str) -> bool:
     # Compare the shorter text with the same stretch of the longer one, so that a teaser
     # cut after its first sentences still matches the whole lead.
     window = long[: len(short) + len(short) // 10]
+    if window.startswith(short):
+        return True  # the teaser is the lead's opening, word for word
     if _word_overlap(short, window) < WORD_OVERLAP:
+        return False
+    # The longest common subsequence bounds the sequence matcher's matches from above:
+    # when even it falls short, the slower comparison cannot succeed.
+    if Indel.normalized_similarity(short, window) < TEXT_SIMILARITY:
         return False
     return SequenceMatcher(None, short, window, autojunk=False).ratio() >= TEXT_SIMILARITY
 

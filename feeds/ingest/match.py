@@ -78,14 +78,17 @@ def _match_article(
         return bool(release.url and k.url and k.url != release.url)
 
     if title:
-        for k in repo.by_title(title):
-            if url_conflict(k):
-                continue
+        titled = [k for k in repo.by_title(title) if not url_conflict(k)]
+        for k in titled:
             if k.date is not None and keys.date is not None:
                 if _dates_agree(k, keys, exact=True):
                     return k.id
             elif similar_text(lead, k.lead_key) or not k.lead_key:
                 return k.id
+        # A copy cut before its body says no more than its title (and perhaps a date):
+        # it is the one release stored under that title, when there is only one.
+        if not lead and len(titled) == 1 and _dates_agree(titled[0], keys, exact=True):
+            return titled[0].id
         # A stored one-line teaser that is this article's title.
         for k in repo.by_text(title):
             if (

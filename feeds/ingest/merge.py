@@ -22,10 +22,11 @@ def merge_releases(
 ) -> tuple[Release, int]:
     """The better version of a release, keeping what each sighting knows.
 
-    A full article beats a teaser; among full versions the higher-ranked source wins, and
-    an equal rank takes the newer sighting (an edit) unless ``older`` says the incoming
-    copy was made before the stored one.  Facts the winner lacks (URL, date) are kept
-    from the other.
+    A full article beats a teaser; a full version with body text beats one without (a
+    copy cut before its first paragraph); among full versions the higher-ranked source
+    wins, and an equal rank takes the newer sighting (an edit) unless ``older`` says the
+    incoming copy was made before the stored one.  Facts the winner lacks (URL, date) are
+    kept from the other.
     """
     if stored.kind is ReleaseKind.BRIEF and incoming.kind is ReleaseKind.FULL:
         winner, other, new_rank = incoming, stored, rank
@@ -33,6 +34,11 @@ def merge_releases(
         winner, other, new_rank = stored, incoming, stored_rank
     elif stored.kind is ReleaseKind.BRIEF:
         winner, other, new_rank = stored, incoming, max(stored_rank, rank)
+    elif bool(stored.paragraphs) != bool(incoming.paragraphs):
+        if stored.paragraphs:
+            winner, other, new_rank = stored, incoming, stored_rank
+        else:
+            winner, other, new_rank = incoming, stored, rank
     elif rank > stored_rank or (rank == stored_rank and not older):
         winner, other, new_rank = incoming, stored, rank
     else:

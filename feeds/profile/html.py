@@ -1,6 +1,7 @@
 """How one site's listing and article pages are read: the ``html`` part of a site profile.
 
-Selectors are CSS; patterns are regular expressions matched case-insensitively.
+Selectors are CSS (the subset lxml translates to XPath); patterns are regular expressions
+matched case-insensitively.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import re
 import zoneinfo
 from typing import Annotated, Any
 
-import soupsieve
+import cssselect
 from pydantic import AfterValidator, Field, StrictInt, StrictStr, field_validator
 
 from feeds.profile.patterns import FullDate, Pattern, ProfileSchema
@@ -20,9 +21,10 @@ _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
 def _selector(value: str) -> str:
+    """A CSS selector that translates to XPath (how pages are searched)."""
     try:
-        soupsieve.compile(value)
-    except soupsieve.SelectorSyntaxError as exc:
+        cssselect.HTMLTranslator().css_to_xpath(value)
+    except cssselect.SelectorError as exc:
         raise ValueError(f"bad CSS selector {value!r}: {str(exc).splitlines()[0]}") from None
     return value
 

@@ -1,192 +1,137 @@
-"""Building the whole output folder from state.
+"""Publishing: render what a plan touches, check it, write it, and record the run.
 
-:func:`render_output` turns stored entries into ``{relative path: bytes}``: pure and
-deterministic.  :func:`publish` validates each feed document, writes the files whose
-bytes changed, and keeps the previously published file of any document that fails.
+:func:`publish` asks the :class:`~feeds.publish.plan.Planner` what changed since the
+last publish, renders only those files (everything when the settings or the published
+code changed, when the output folder lost its index, or when asked), checks each feed
+document before it replaces the published one, writes each file as it is rendered, and
+removes only files it wrote itself that no longer belong.  The state records the run
+(what is now shown, the membership and archive pages) in the same transaction, after
+the files are flushed to disk; a run with a failure records nothing, so the next run
+does the same work again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
+from importlib import resources
 from pathlib import Path
 
+from feeds import __version__
 from feeds.errors import PublishError
 from feeds.model import Entry, Section, Site
-from feeds.publish.jsonfeed import render_json_feed
-from feeds.publish.membership import FeedView, feed_view
-from feeds.publish.opml import render_opml
-from feeds.publish.pages import (
-    all_section,
-    archive_page_path,
-    render_index,
-    render_release_page,
-    render_section_page,
-    section_page_path,
-)
-from feeds.publish.syndication import FeedDocument, render_atom, render_rss
-from feeds.publish.validate import CHECKS, check_atom
-from feeds.publish.writer import remove_stale_temporaries, write_if_changed
+from feeds.publish.paths import INDEX_FILE, STATUS_FILE, archive_files
+from feeds.publish.plan import Planner
+from feeds.publish.writer import OutputWriter
+from feeds.sections import feed_ids
+from feeds.store.interface import State
 
-#: Files under these folders are owned by the publisher: ones it no longer makes are removed.
-MANAGED_PATTERNS = ("releases/**/*.html", "*/archive/*.xml", "*/archive/*.html")
+#: The state's record of the settings and code the published files were made with.
+FINGERPRINT_KEY = "publish.fingerprint"
 
 
 @dataclass(frozen=True)
-class PublishInput:
+class PublishSettings:
     site: Site
+    #: The configured sections (the feed of every release comes on top).
     sections: Sequence[Section]
-    entries: Sequence[Entry]
-    #: feed id -> {entry id: archive sequence number}
-    archives: Mapping[str, dict[str, int]]
     feed_size: int
+    output: Path
     hub: str | None = None
-    status: Mapping[str, object] | None = None
 
 
 @dataclass
 class PublishReport:
+    #: Files rendered this run (whether their bytes changed or not).
+    rendered: list[str] = field(default_factory=list)
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failures: list[PublishError] = field(default_factory=list)
+    full: bool = False
 
 
-def all_sections(sections: Sequence[Section], site: Site) -> list[Section]:
-    return [all_section(site), *sections]
+class _Abandoned(Exception):
+    """Raised inside the publish transaction to roll the state back."""
 
 
-def render_output(
-    data: PublishInput, failures: list[PublishError] | None = None
-) -> dict[str, bytes]:
-    """Every output file.  A renderer that raises costs only its own files: the error
-    goes to ``failures`` (when given, else it propagates) and the rest is rendered."""
-    site = data.site
-    files: dict[str, bytes] = {}
-    sections = all_sections(data.sections, site)
-    by_id = {s.id: s for s in sections}
-    heads: list[tuple[Section, list[Entry]]] = []
-
-    def attempt(where: str, render: Callable[[], dict[str, bytes]]) -> None:
-        try:
-            files.update(render())
-        except Exception as exc:
-            if failures is None:
-                raise
-            failures.append(PublishError(f"{where}: not published: {type(exc).__name__}: {exc}"))
-
-    for section in sections:
-        view = feed_view(section, data.entries, data.archives.get(section.id, {}), data.feed_size)
-        heads.append((section, view.head))
-        attempt(f"{section.id}/", partial(_section_files, data, view))
-    for entry in data.entries:
-        section = by_id.get(entry.section, sections[0])
-        attempt(entry.page_path, partial(_release_file, entry, site, section))
-    files["index.html"] = render_index(heads, site=site)
-    files["feeds.opml"] = render_opml(sections, site=site)
-    files["status.json"] = (
-        json.dumps(data.status or {}, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    ).encode()
-    return files
-
-
-def _section_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
-    files = _feed_files(data, view)
-    numbers = list(view.pages)
-    files[section_page_path(view.section.id)] = render_section_page(
-        view.section, view.head, site=data.site, archive=numbers
+def publish(
+    state: State, settings: PublishSettings, status: Mapping[str, object], *, full: bool = False
+) -> PublishReport:
+    """Publish what changed (or everything, with ``full``); see the module's text."""
+    fingerprint = settings_fingerprint(settings)
+    # Asked for everything: files on disk are compared too, so a damaged one is repaired.
+    writer = OutputWriter(settings.output, state.outputs, verify=full)
+    full = (
+        full
+        or state.outputs.meta(FINGERPRINT_KEY) != fingerprint
+        or not (settings.output / INDEX_FILE).is_file()
     )
-    for number, entries in view.pages.items():
-        files[archive_page_path(view.section.id, number)] = render_section_page(
-            view.section, entries, site=data.site, archive=numbers, number=number
-        )
-    return files
+    report = PublishReport(full=full)
+    try:
+        with state.transaction():
+            planner = Planner(
+                state.feeds, state.releases, feed_ids(settings.sections), settings.feed_size
+            )
+            loaded: dict[str, Entry] = {}
+            if full:
+                plan, everything = planner.full()
+                loaded = {e.id: e for e in everything}
+            else:
+                plan = planner.changes()
+            produced: set[str] = set()
+            if full or not plan.empty:
+                # The renderers (feedgen, jinja2, lxml) load only when there is work.
+                from feeds.publish.render import Renderer
 
-
-def _release_file(entry: Entry, site: Site, section: Section) -> dict[str, bytes]:
-    return {entry.page_path: render_release_page(entry, site=site, section=section)}
-
-
-def _feed_files(data: PublishInput, view: FeedView) -> dict[str, bytes]:
-    site, section = data.site, view.section
-    base = f"{site.public_url}{section.id}/"
-    files: dict[str, bytes] = {}
-    titles = {s.id: s.title for s in data.sections}
-    numbers = list(view.pages)
-    last = numbers[-1] if numbers else None
-    for index, number in enumerate(numbers):
-        url = f"{base}archive/{number}.xml"
-        doc = FeedDocument(
-            section=section,
-            entries=view.pages[number],
-            self_url=url,
-            html_url=f"{base}index.html",
-            current_url=f"{base}atom.xml",
-            prev_archive=f"{base}archive/{numbers[index - 1]}.xml" if index else None,
-            next_archive=f"{base}archive/{numbers[index + 1]}.xml"
-            if index + 1 < len(numbers)
-            else None,
-            is_archive=True,
-            section_titles=titles,
-        )
-        files[f"{section.id}/archive/{number}.xml"] = render_atom(site, doc)
-    head_doc = FeedDocument(
-        section=section,
-        entries=view.head,
-        self_url=f"{base}atom.xml",
-        html_url=f"{base}index.html",
-        prev_archive=f"{base}archive/{last}.xml" if last else None,
-        hub=data.hub,
-        section_titles=titles,
-    )
-    files[f"{section.id}/atom.xml"] = render_atom(site, head_doc)
-    rss_doc = FeedDocument(
-        section=section,
-        entries=view.head,
-        self_url=f"{base}rss.xml",
-        html_url=f"{base}index.html",
-        hub=data.hub,
-        section_titles=titles,
-    )
-    files[f"{section.id}/rss.xml"] = render_rss(site, rss_doc)
-    files[f"{section.id}/feed.json"] = render_json_feed(
-        section, view.head, site=site, section_titles=titles
-    )
-    return files
-
-
-def check(path: str, body: bytes, site: Site, output: Path) -> None:
-    """Validate a feed document; raise PublishError naming the file when it fails."""
-    name = path.rsplit("/", 1)[-1]
-    where = str(output / path)
-    url = site.public_url + path
-    if "/archive/" in path and name.endswith(".xml"):
-        check_atom(where, body, self_url=url)
-    elif name in CHECKS:
-        CHECKS[name](where, body, self_url=url)
-
-
-def publish(data: PublishInput, output: Path) -> PublishReport:
-    """Write every changed file; a document failing validation keeps its old version."""
-    report = PublishReport()
-    remove_stale_temporaries(output)
-    files = render_output(data, report.failures)
-    for path, body in sorted(files.items()):
-        try:
-            check(path, body, data.site, output)
-        except PublishError as exc:
-            report.failures.append(exc)
-            continue
-        if write_if_changed(output / path, body):
-            report.written.append(path)
-    if report.failures:
-        # Some files were not rendered this time: nothing counts as stale.
-        return report
-    for pattern in MANAGED_PATTERNS:
-        for stale in sorted(output.glob(pattern)):
-            relative = stale.relative_to(output).as_posix()
-            if relative not in files:
-                stale.unlink()
-                report.removed.append(relative)
+                produced = Renderer(settings, state, loaded).write(plan, writer, report)
+            writer.write(STATUS_FILE, status_bytes(status))
+            if report.failures:
+                raise _Abandoned
+            if full:
+                gone: Iterable[str] = sorted(writer.known() - produced - {STATUS_FILE})
+            else:
+                gone = [*plan.gone, *_archive_files(plan.gone_archive)]
+            for path in gone:
+                writer.remove(path)
+            writer.sync()
+            state.releases.mark_shown(None if full else plan.shown)
+            state.outputs.set_meta(FINGERPRINT_KEY, fingerprint)
+    except _Abandoned:
+        writer.sync()
+    report.written, report.removed = writer.written, writer.removed
     return report
+
+
+def status_bytes(status: Mapping[str, object]) -> bytes:
+    return (json.dumps(status, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def settings_fingerprint(settings: PublishSettings) -> str:
+    """Changes whenever published bytes could change for reasons other than entries:
+    the settings, the version, or the templates, wording and code of this package."""
+    digest = hashlib.sha256(__version__.encode())
+    digest.update(repr((settings.site, tuple(settings.sections), settings.feed_size)).encode())
+    digest.update(repr(settings.hub).encode())
+    for item in _package_files():
+        digest.update(item.name.encode())
+        digest.update(item.read_bytes())
+    return digest.hexdigest()
+
+
+def _package_files() -> Iterator[resources.abc.Traversable]:
+    root = resources.files("feeds.publish")
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        for item in sorted(folder.iterdir(), key=lambda i: i.name):
+            if item.is_dir():
+                if item.name != "__pycache__":
+                    stack.append(item)
+            elif item.name.endswith((".py", ".j2", ".css", ".yaml")):
+                yield item
+
+
+def _archive_files(pages: Iterable[tuple[str, int]]) -> list[str]:
+    return [path for feed, number in pages for path in archive_files(feed, number)]

@@ -11,11 +11,12 @@ import html
 import re
 
 from feeds.model import Asset, Entry, Site
+from feeds.publish.paths import FEED_FILES
 from feeds.text.html import html_to_text, referenced_urls, sanitize_html
 from feeds.text.urls import CONTENT_SCHEMES, is_absolute
 
 #: File name of each feed of a section, by format.
-FEED_FILES = {"atom": "atom.xml", "rss": "rss.xml", "json": "feed.json", "html": "index.html"}
+
 #: Media type of each feed format, as autodiscovery links announce it.
 FEED_TYPES = {
     "atom": "application/atom+xml",
@@ -85,7 +86,9 @@ def entry_content_html(entry: Entry, site: Site) -> str:
     else:
         paragraphs = [p for p in release.paragraphs if p.strip()] or [release.lead]
         body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
-    present = referenced_urls(body)
+    addressed = any(a.url for a in (*release.images, *release.attachments))
+    # Only a release with addresses of its own needs to know which the body shows.
+    present = referenced_urls(body) if addressed or release.links else set()
     parts = [body]
     for image in linked(release.images, present):
         parts.append(

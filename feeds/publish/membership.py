@@ -1,72 +1,66 @@
-"""Which entries each feed shows: its members, its head, and its archive pages.
+"""Which entries each feed shows: the one rule of membership and order, and archive pages.
 
-One rule for every format: a feed's members are its visible entries, newest first
-(published, then last update, then id); the head is the newest ``feed_size`` of those not
-yet moved to the archive; archive membership is permanent (RFC 5005: a complete archive
-page never changes its list of entries).
+A feed's members are its visible entries, newest first (published, then last update,
+then id); the head is the newest ``feed_size`` of those not yet moved to the archive;
+archive membership is permanent (RFC 5005: a complete archive page never changes its
+list of entries).  The state keeps the members in this order (``FeedIndex``), so a
+feed's head is read without loading the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from feeds.model import Entry, Section
 from feeds.sections import ALL
-from feeds.store.interface import ArchiveBook
+from feeds.store.interface import FeedIndex
 
 
 def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.published, e.updated, e.id), reverse=True)
 
 
+def feeds_of(entry: Entry) -> tuple[str, ...]:
+    """The feeds that show an entry: none while it is hidden, else the feed of every
+    release, its section's and its topical sections'."""
+    if entry.hidden:
+        return ()
+    return tuple(dict.fromkeys((ALL, entry.section, *entry.extra_sections)))
+
+
 def members(feed: str, entries: Iterable[Entry]) -> list[Entry]:
     """Visible entries of a feed, newest first."""
-    return newest_first(
-        e
-        for e in entries
-        if not e.hidden and (feed == ALL or feed in (e.section, *e.extra_sections))
-    )
+    return newest_first(e for e in entries if feed in feeds_of(e))
+
+
+def page_number(seq: int, page_size: int) -> int:
+    """Archive page n holds sequence numbers (n-1)*size+1 .. n*size, for good."""
+    return (seq - 1) // page_size + 1
+
+
+def page_span(number: int, page_size: int) -> tuple[int, int]:
+    return (number - 1) * page_size + 1, number * page_size
 
 
 @dataclass(frozen=True)
 class FeedView:
-    """What one feed publishes."""
+    """What to publish of one feed."""
 
     section: Section
     #: The subscription document's entries, newest first.
     head: list[Entry]
-    #: Archive page number -> its entries, newest first; pages in ascending order.
-    pages: dict[int, list[Entry]]
+    #: Every archive page number of the feed, ascending (for the links between pages).
+    numbers: list[int]
+    #: The archive pages to render: number -> entries, newest first.
+    pages: dict[int, list[Entry]] = field(default_factory=dict)
 
 
-def feed_view(
-    section: Section, entries: Sequence[Entry], archived: dict[str, int], page_size: int
-) -> FeedView:
-    """The head and archive pages of one feed.  Page n holds archive sequence numbers
-    (n-1)*size+1 .. n*size, so a page keeps its number and its entries for good (a hidden
-    entry only leaves a gap)."""
-    all_members = members(section.id, entries)
-    head = [e for e in all_members if e.id not in archived][:page_size]
-    pages: dict[int, list[Entry]] = {}
-    for entry in all_members:
-        if entry.id in archived:
-            pages.setdefault((archived[entry.id] - 1) // page_size + 1, []).append(entry)
-    return FeedView(section, head, {n: pages[n] for n in sorted(pages)})
-
-
-def assign_archives(
-    entries: Sequence[Entry], feeds: Sequence[str], archives: ArchiveBook, feed_size: int
-) -> None:
-    """Move entries beyond each feed's newest ``feed_size`` into its archive, once,
-    oldest first so archive pages fill in chronological order."""
-    for feed in feeds:
-        archived = archives.members(feed)
-        live = [e for e in members(feed, entries) if e.id not in archived]
-        overflow = live[feed_size:]
-        if not overflow:
-            continue
-        seq = archives.last_seq(feed)
-        for entry in reversed(overflow):
-            seq += 1
-            archives.add(feed, entry.id, seq)
+def archive_overflow(index: FeedIndex, feed: str, feed_size: int) -> set[int]:
+    """Move a feed's entries beyond its newest ``feed_size`` into its archive, oldest
+    first so pages fill in chronological order; the page numbers that received any."""
+    overflow = index.overflow(feed, feed_size)
+    if not overflow:
+        return set()
+    numbers = index.archive(feed, reversed(overflow))
+    return {page_number(seq, feed_size) for seq in numbers}

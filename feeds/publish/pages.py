@@ -24,29 +24,25 @@ from markupsafe import Markup
 
 from feeds.model import Entry, ReleaseKind, Section, Site
 from feeds.publish.content import (
-    FEED_FILES,
     FEED_TYPES,
     entry_content_html,
     entry_language,
     entry_summary_text,
+)
+from feeds.publish.paths import (
+    FEED_FILES,
+    INDEX_FILE,
+    OPML_FILE,
+    archive_page_path,
+    section_page_path,
 )
 from feeds.publish.wording import Wording, wording
 from feeds.text.clean import clean_text
 
 #: Names of the feed formats as readers know them.
 FEED_LABELS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
-OPML_FILE = "feeds.opml"
-INDEX_FILE = "index.html"
 #: Releases each section shows on the site index.
 PER_SECTION = 5
-
-
-def section_page_path(section_id: str) -> str:
-    return f"{section_id}/{INDEX_FILE}"
-
-
-def archive_page_path(section_id: str, number: int) -> str:
-    return f"{section_id}/archive/{number}.html"
 
 
 @dataclass(frozen=True)

@@ -1,29 +1,109 @@
-"""Writing output files: only when their bytes change, and atomically.
+"""Writing output files: only when their bytes change, atomically, and only our own.
 
-A file is written to a temporary name in its own folder, flushed to disk, then renamed
-over the old one, so a reader (or a mirror, or ``feeds serve``) sees either the whole
-old file or the whole new one, and an unchanged file keeps its mtime.
+A file is written to a temporary name in its own folder and renamed over the old one,
+so a reader (or a mirror, or ``feeds serve``) sees either the whole old file or the
+whole new one, and an unchanged file keeps its mtime.  Every file written is recorded
+in the state's output registry with its digest: the registry says what is unchanged
+without reading the file, and it is the only list of files feeds may ever remove.
+
+Files and their folders are flushed to disk once, at the end (:meth:`OutputWriter.sync`),
+before the state records the run: a crash before that leaves the state saying the
+changes are not published yet, and the next run writes them again.
 """
 
 from __future__ import annotations
 
 import errno
+import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
 
 from feeds.errors import OutputError
+from feeds.store.interface import OutputRegistry
+
+#: What :func:`tempfile.mkstemp` makes of our prefix and suffix.
+_TEMPORARY = re.compile(r"\..+\.feeds-[a-z0-9_]{8}\.tmp")
 
 
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` unless it already holds exactly those bytes.
+class OutputWriter:
+    """Writes and removes files under one output folder, recording them in ``registry``."""
 
-    Raise :class:`OutputError` naming the file and what to do when it cannot be written
-    (read-only file system, no permission, full disk); the file keeps its old bytes."""
-    try:
-        return _write_if_changed(path, data)
-    except OSError as exc:
-        raise output_error(exc, path) from None
+    def __init__(self, root: Path, registry: OutputRegistry, *, verify: bool = False) -> None:
+        self.root = root
+        self.registry = registry
+        #: Compare bytes on disk even when the registry vouches for them (a repair run).
+        self.verify = verify
+        self.written: list[str] = []
+        self.removed: list[str] = []
+        self._unsynced: list[Path] = []
+        self._visited: set[Path] = set()
+
+    def write(self, path: str, data: bytes) -> bool:
+        """Write ``data`` to ``path`` (relative, '/'-separated) unless it holds them already.
+
+        Raise :class:`OutputError` naming the file and what to do when it cannot be
+        written (read-only file system, no permission, full disk); it keeps its old bytes."""
+        target = self.root / path
+        self._visit(target.parent)
+        digest = hashlib.sha256(data).hexdigest()
+        recorded = self.registry.digest(path)
+        try:
+            if _holds(target, data, trust=recorded == digest and not self.verify):
+                if recorded != digest:
+                    self.registry.record(path, len(data), digest)
+                return False
+            _replace(target, data)
+        except OSError as exc:
+            raise output_error(exc, target) from None
+        self.registry.record(path, len(data), digest)
+        self._unsynced.append(target)
+        self.written.append(path)
+        return True
+
+    def remove(self, path: str) -> bool:
+        """Remove a file this publisher wrote; any other file is left alone."""
+        if self.registry.digest(path) is None:
+            return False
+        target = self.root / path
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise output_error(exc, target) from None
+        self.registry.forget(path)
+        self._unsynced.append(target)
+        self.removed.append(path)
+        return True
+
+    def _visit(self, folder: Path) -> None:
+        """The first time a run writes into a folder, temporary files a killed run left
+        there go (they were never published)."""
+        if folder in self._visited:
+            return
+        self._visited.add(folder)
+        try:
+            names = os.listdir(folder)
+        except OSError:
+            return
+        for name in names:
+            if _TEMPORARY.fullmatch(name):
+                (folder / name).unlink(missing_ok=True)
+
+    def known(self) -> set[str]:
+        """Every file the registry says this publisher wrote."""
+        return set(self.registry.written())
+
+    def sync(self) -> None:
+        """Flush every file written, then every folder touched, to disk."""
+        folders: dict[Path, None] = {}
+        for target in self._unsynced:
+            folders[target.parent] = None
+            if target.exists():
+                _fsync(target, directory=False)
+        for folder in folders:
+            _fsync(folder, directory=True)
+        self._unsynced.clear()
 
 
 def output_error(exc: OSError, path: Path) -> OutputError:
@@ -41,45 +121,41 @@ def output_error(exc: OSError, path: Path) -> OutputError:
     )
 
 
-def _write_if_changed(path: Path, data: bytes) -> bool:
+def _holds(target: Path, data: bytes, *, trust: bool) -> bool:
+    """Does the file hold exactly ``data``?  With ``trust`` (the registry recorded these
+    bytes there) the size alone decides, so an unchanged file is not read."""
     try:
-        if path.stat().st_size == len(data) and path.read_bytes() == data:
-            return False
+        size = target.stat().st_size
     except FileNotFoundError:
-        pass
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        return False
+    if size != len(data):
+        return False
+    return trust or target.read_bytes() == data
+
+
+def _replace(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(
+        prefix=f".{target.name}.feeds-", suffix=".tmp", dir=target.parent
+    )
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
         os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
+        os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    _fsync_folder(path.parent)
-    return True
 
 
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable (a crash right after must not undo it)."""
+def _fsync(path: Path, *, directory: bool) -> None:
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
     except OSError:
         return
     try:
         os.fsync(fd)
     except OSError:
-        pass
+        pass  # some file systems cannot sync a folder; the rename is still atomic
     finally:
         os.close(fd)
-
-
-def remove_stale_temporaries(root: Path) -> None:
-    """Temporary files left by a process killed mid-write are never published."""
-    if not root.exists():
-        return
-    for leftover in root.rglob(".*.tmp"):
-        leftover.unlink(missing_ok=True)

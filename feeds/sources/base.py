@@ -9,7 +9,6 @@ from typing import Protocol
 from feeds.config import Config, HttpSettings
 from feeds.errors import SourceError
 from feeds.model import FileStamp, Retrieved
-from feeds.sources.http import origin_of
 
 
 class Recall(Protocol):
@@ -20,6 +19,7 @@ class Recall(Protocol):
     def listing_fingerprint(self, source: str, url: str) -> str | None: ...
     def listing_count(self, source: str, page: str) -> int: ...
     def usual_items(self, source: str) -> int: ...
+    def runs_since_full_walk(self, source: str) -> int | None: ...
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,9 @@ class Retrieval:
     pages: list[ListingPage] = field(default_factory=list)
     #: Validators of a document that came back unchanged or was read (feed sources).
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    #: Crawls: True when every listing page was read, False when the walk stopped at
+    #: known items; None for other sources.
+    full_walk: bool | None = None
 
 
 Progress = Callable[[str], None]
@@ -62,6 +65,8 @@ Progress = Callable[[str], None]
 def http_settings(config: Config, *urls: str) -> HttpSettings:
     """The configuration's HTTP settings, allowing the origins of its sources, of the
     configured extra origins and of ``urls``."""
+    from feeds.sources.http import origin_of  # the HTTP client loads only when it is used
+
     named = [*config.http.allowed_origins, *config.source_urls, *urls]
     origins = frozenset(o for o in map(origin_of, named) if o is not None)
     return config.http.model_copy(update={"allowed_origins": origins})

@@ -116,8 +116,9 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
 
 
 def file_key(file: Path, folder: Path) -> str:
-    """Files are remembered by their path relative to the config folder."""
+    """Files are remembered by their path relative to the config folder (the glob found
+    them under it, so no file system call is needed), or by their absolute path."""
     try:
-        return file.resolve().relative_to(folder.resolve()).as_posix()
+        return file.relative_to(folder).as_posix()
     except ValueError:
-        return str(file.resolve())
+        return file.as_posix()

@@ -2,8 +2,9 @@
 
 :class:`Store` opens one SQLite file and gives its parts: ``releases`` (entries,
 sightings, match keys), ``memory`` (files, HTTP validators, listing items), ``health``,
-``archives`` and ``outputs``.  The protocols they implement are in
-:mod:`feeds.store.interface`; schema and migrations in :mod:`feeds.store.schema`.
+``feeds`` (feed membership, archives, published pages) and ``outputs`` (the files
+written).  The protocols they implement are in :mod:`feeds.store.interface`; schema and
+migrations in :mod:`feeds.store.schema`.
 
 May import ``feeds.model`` and ``feeds.errors`` only (no parsing, sources or publish).
 """
@@ -15,8 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from feeds.store.archives import SqliteArchives
 from feeds.store.database import Database
+from feeds.store.feed_index import SqliteFeedIndex
 from feeds.store.health import SqliteHealth
 from feeds.store.memory import SqliteMemory
 from feeds.store.outputs import SqliteOutputs
@@ -33,7 +34,7 @@ class Store:
         self.releases = SqliteReleases(database, zoneinfo.ZoneInfo(timezone))
         self.memory = SqliteMemory(database)
         self.health = SqliteHealth(database)
-        self.archives = SqliteArchives(database)
+        self.feeds = SqliteFeedIndex(database)
         self.outputs = SqliteOutputs(database)
 
     @classmethod

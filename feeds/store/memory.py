@@ -1,4 +1,5 @@
-"""What sources remember between runs: files read, HTTP validators, listing items."""
+"""What sources remember between runs: files read, HTTP validators, listing items, and
+when each crawl last walked its whole listing."""
 
 from __future__ import annotations
 
@@ -102,3 +103,34 @@ class SqliteMemory:
                 "SELECT COUNT(*) FROM listing_items WHERE source=? AND page=?", (source, page)
             ).fetchone()[0]
         )
+
+    # --- crawl walks -------------------------------------------------------------------
+
+    def runs_since_full_walk(self, source: str) -> int | None:
+        """Runs of a crawl since it last read every listing page; None when it never did."""
+        row = self.db.execute(
+            "SELECT runs_since_full, last_full FROM crawl_walks WHERE source=?", (source,)
+        ).fetchone()
+        return int(row[0]) if row and row[1] is not None else None
+
+    def last_full_walk(self, source: str) -> str | None:
+        """When a crawl last read every listing page (UTC, ISO 8601)."""
+        row = self.db.execute(
+            "SELECT last_full FROM crawl_walks WHERE source=?", (source,)
+        ).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
+    def record_walk(self, source: str, *, full: bool, when: str) -> None:
+        """One more run of a crawl: a full walk (at ``when``) or an incremental one."""
+        if full:
+            self.db.execute(
+                "INSERT INTO crawl_walks VALUES (?, 0, ?) ON CONFLICT (source) DO UPDATE "
+                "SET runs_since_full=0, last_full=excluded.last_full",
+                (source, when),
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO crawl_walks VALUES (?, 1, NULL) ON CONFLICT (source) DO UPDATE "
+                "SET runs_since_full=runs_since_full + 1",
+                (source,),
+            )

@@ -13,6 +13,10 @@ class SqliteOutputs:
         """Relative path -> SHA-256 of the bytes last written there."""
         return {r[0]: r[1] for r in self.db.execute("SELECT path, sha256 FROM outputs")}
 
+    def digest(self, path: str) -> str | None:
+        row = self.db.execute("SELECT sha256 FROM outputs WHERE path=?", (path,)).fetchone()
+        return str(row[0]) if row else None
+
     def record(self, path: str, size: int, sha256: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO outputs VALUES (?, ?, ?)", (path, size, sha256))
 

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import replace
 from typing import Any
 
-from feeds.model import Entry, ReleaseKind, Sighting
+from feeds.model import ReleaseKind
 from feeds.store.codec import release_from_json, release_to_json
-from feeds.store.database import Database
+from feeds.store.entries import EntryReader, iso, parse_iso
 from feeds.store.interface import Candidate, EntryRow, StoredEntry
 
 #: A chunk held by more entries than this is a common phrase: lookups skip it.
@@ -22,20 +20,6 @@ _STORED = (
     "id, seq, release, source_rank, content_hash, section, extra_sections, published, "
     "updated, first_seen, page_path, observed"
 )
-_ENTRY = "id, release, section, extra_sections, published, updated, first_seen, page_path, hidden"
-
-
-#: Instants are stored in UTC with microseconds, so that the text sorts as time does.
-STORED_INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
-
-def iso(moment: dt.datetime) -> str:
-    """The stored form of an instant."""
-    return moment.astimezone(dt.UTC).strftime(STORED_INSTANT)
-
-
-def parse_iso(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, STORED_INSTANT).replace(tzinfo=dt.UTC)
 
 
 def _candidate(row: Sequence[Any]) -> Candidate:
@@ -52,11 +36,8 @@ def _candidate(row: Sequence[Any]) -> Candidate:
     )
 
 
-class SqliteReleases:
-    def __init__(self, database: Database, zone: zoneinfo.ZoneInfo) -> None:
-        self.db = database
-        #: Published instants are shown in the site's zone.
-        self.zone = zone
+class SqliteReleases(EntryReader):
+    """Entries as ingest finds, creates and rewrites them (reading: :class:`EntryReader`)."""
 
     # --- lookups -------------------------------------------------------------------
 
@@ -208,7 +189,8 @@ class SqliteReleases:
         self.db.execute(
             "UPDATE entries SET kind=?, release=?, content_hash=?, section=?, extra_sections=?, "
             "published=?, updated=?, first_seen=?, page_path=?, source_rank=?, url=?, "
-            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=?, date_own=? WHERE id=?",
+            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=?, date_own=?, changed=1 "
+            "WHERE id=?",
             (
                 row.release.kind.value,
                 release_to_json(row.release),
@@ -285,49 +267,7 @@ class SqliteReleases:
                 yield stored
 
     def set_hidden(self, entry_id: str, hidden: bool) -> bool:
-        cursor = self.db.execute("UPDATE entries SET hidden=? WHERE id=?", (int(hidden), entry_id))
+        cursor = self.db.execute(
+            "UPDATE entries SET hidden=?, changed=1 WHERE id=?", (int(hidden), entry_id)
+        )
         return cursor.rowcount > 0
-
-    # --- reading for publishing and inspection --------------------------------------
-
-    def entries(self, *, include_hidden: bool = False) -> list[Entry]:
-        """Every stored entry, newest first (published, then id)."""
-        where = "" if include_hidden else " WHERE hidden=0"
-        rows = self.db.execute(
-            f"SELECT {_ENTRY} FROM entries{where} ORDER BY published DESC, id DESC"
-        )
-        return [self._entry(row) for row in rows]
-
-    def entry(self, entry_id: str) -> Entry | None:
-        row = self.db.execute(f"SELECT {_ENTRY} FROM entries WHERE id=?", (entry_id,)).fetchone()
-        if row is None:
-            return None
-        sightings = tuple(
-            Sighting(
-                source=s[0],
-                locator=s[1],
-                kind=ReleaseKind(s[2]),
-                first_seen=parse_iso(s[3]),
-                last_seen=parse_iso(s[4]),
-                content_hash=s[5],
-            )
-            for s in self.db.execute(
-                "SELECT source, locator, kind, first_seen, last_seen, content_hash "
-                "FROM sightings WHERE entry_id=? ORDER BY first_seen, source, locator",
-                (entry_id,),
-            )
-        )
-        return replace(self._entry(row), sightings=sightings)
-
-    def _entry(self, row: Sequence[Any]) -> Entry:
-        return Entry(
-            id=row[0],
-            release=release_from_json(row[1]),
-            section=row[2],
-            extra_sections=tuple(json.loads(row[3])),
-            published=parse_iso(row[4]).astimezone(self.zone),
-            updated=parse_iso(row[5]),
-            first_seen=parse_iso(row[6]),
-            page_path=row[7],
-            hidden=bool(row[8]),
-        )

@@ -195,6 +195,45 @@ WHERE first_seen NOT LIKE '%.%';
 """
 
 
+_PUBLISHING_JOURNAL = """
+-- 1 while an entry holds a change the output does not show yet.
+ALTER TABLE entries ADD COLUMN changed INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX entries_changed ON entries (id) WHERE changed = 1;
+-- Which feeds show each entry, in feed order, the archived ones apart: a feed's head is
+-- the first rows of (feed, archived=0), read from the index.
+CREATE TABLE feed_members (
+    feed TEXT NOT NULL,
+    archived INTEGER NOT NULL,
+    published TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    entry_id TEXT NOT NULL,
+    PRIMARY KEY (feed, archived, published, updated, entry_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX feed_members_entry ON feed_members (entry_id, feed);
+-- The release page each entry was last published at.
+CREATE TABLE entry_pages (
+    entry_id TEXT PRIMARY KEY,
+    path TEXT NOT NULL
+) WITHOUT ROWID;
+-- Archive page numbers of each feed that hold at least one entry.
+CREATE TABLE archive_pages (
+    feed TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    PRIMARY KEY (feed, number)
+) WITHOUT ROWID;
+"""
+
+
+_CRAWL_WALKS = """
+-- Per html source: runs since the last walk of every listing page, and when that was.
+CREATE TABLE crawl_walks (
+    source TEXT PRIMARY KEY,
+    runs_since_full INTEGER NOT NULL,
+    last_full TEXT                   -- UTC, ISO 8601; NULL before the first full walk
+);
+"""
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
     Migration(2, "when the stored copy was made", sql=_OBSERVED),
@@ -202,6 +241,8 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(4, "file paragraphs in a table", run=_paragraphs_out_of_json),
     Migration(5, "releases in the stored-release schema", run=_releases_as_schema_json),
     Migration(6, "instants with microseconds", sql=_MICROSECONDS),
+    Migration(7, "what the output does not show yet", sql=_PUBLISHING_JOURNAL),
+    Migration(8, "crawl walks", sql=_CRAWL_WALKS),
 )
 LATEST = MIGRATIONS[-1].version
 

@@ -8,12 +8,12 @@ absolute, and it loses every character XML cannot carry.
 from __future__ import annotations
 
 import re
+import threading
+from typing import Any
 from urllib.parse import urljoin
 
-import lxml.etree
 import nh3
-from bs4 import BeautifulSoup, Tag
-from bs4.element import Comment, NavigableString
+from lxml import etree
 
 from feeds.errors import ParseError
 from feeds.text.clean import clean_text
@@ -41,7 +41,8 @@ _URL_ATTRIBUTES = frozenset({"href", "src", "cite"})
 # Left behind when a bad src or href was removed: useless, so dropped or unwrapped.
 _EMPTY_IMG = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
 _HREFLESS_A = re.compile(r'<a rel="noopener noreferrer">(.*?)</a>', re.DOTALL)
-_LINE_BREAKS = re.compile(r"[\r\n\v\f\u2028\u2029]+")
+# Ends a line of text: a character no parsed page holds (XML cannot carry it).
+_LINE_END = "\x00"
 _SIZE = re.compile(r"^\d{1,5}%?$")
 _BLOCK_TAGS = frozenset(
     {"p", "div", "li", "blockquote", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr",
@@ -59,15 +60,15 @@ def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
     just past ``limit``."""
     if "<" not in markup:
         return 0
-    parser = lxml.etree.HTMLParser(huge_tree=True, no_network=True)
+    parser = etree.HTMLParser(huge_tree=True, no_network=True)
     try:
-        root = lxml.etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
-    except lxml.etree.LxmlError:
+        root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
+    except etree.LxmlError:
         return 0  # nothing an HTML parser builds a tree of
     if root is None:
         return 0
     deepest = depth = 0
-    for event, _element in lxml.etree.iterwalk(root, events=("start", "end")):
+    for event, _element in etree.iterwalk(root, events=("start", "end")):
         depth += 1 if event == "start" else -1
         deepest = max(deepest, depth)
         if deepest > limit:
@@ -153,15 +154,33 @@ def sanitize_html(
     return clean_text(cleaned).strip()
 
 
+_PARSERS = threading.local()
+
+
+def parse_fragment(fragment: str) -> Any:
+    """An HTML fragment (or page) as an lxml tree, the way libxml2's HTML parser reads it;
+    its root is the ``html`` element (an empty one for an empty fragment)."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        # One parser per thread, used again: making one costs more than a small page.
+        parser = _PARSERS.parser = etree.HTMLParser()
+    try:
+        parser.feed(fragment.removeprefix("\ufeff"))
+        root = parser.close()
+    except Exception:
+        _PARSERS.parser = None  # never go on with half a document
+        raise
+    return root if root is not None else etree.Element("html")
+
+
 def html_paragraphs(fragment: str) -> tuple[str, ...]:
     """Plain-text paragraphs of a fragment: one per block, whitespace collapsed."""
     fragment = clean_text(fragment)
     if not fragment.strip():
         return ()
-    soup = BeautifulSoup(fragment, "lxml")
-    for bad in soup.find_all(sorted(DROP_WITH_CONTENT)):
-        bad.decompose()
-    return tag_paragraphs(soup)
+    root = parse_fragment(fragment)
+    etree.strip_elements(root, *DROP_WITH_CONTENT, with_tail=False)
+    return tag_paragraphs(root)
 
 
 def html_to_text(fragment: str) -> str:
@@ -169,54 +188,57 @@ def html_to_text(fragment: str) -> str:
     return "\n\n".join(html_paragraphs(fragment))
 
 
-def tag_paragraphs(element: Tag) -> tuple[str, ...]:
-    """Plain-text paragraphs of an already parsed element."""
+def tag_paragraphs(element: Any) -> tuple[str, ...]:
+    """Plain-text paragraphs of an already parsed (lxml) element."""
     chunks: list[str] = []
     _collect_text(element, chunks)
-    lines = (" ".join(part.split()) for part in "".join(chunks).split("\n"))
+    # Line breaks in the source are layout (whitespace, collapsed with the rest); only
+    # blocks and <br> end a line.
+    lines = (" ".join(part.split()) for part in "".join(chunks).split(_LINE_END))
     return tuple(line for line in lines if line)
 
 
-def _collect_text(element: Tag, chunks: list[str]) -> None:
-    """Append the element's text, with a newline at every block or <br> edge.
+def _collect_text(element: Any, chunks: list[str]) -> None:
+    """Append the element's text, with a line end at every block or <br> edge.  Comments
+    and processing instructions add nothing; the text after them does.
 
     A loop over the tree rather than a recursion: however deep the elements nest, no
     RecursionError."""
-    # Each item is an element still to enter, or the text to append when leaving one.
-    pending: list[Tag | str] = [element]
+    # Each item is an element still to enter, or text to append when it comes up.
+    pending: list[Any] = [element]
     while pending:
         node = pending.pop()
         if isinstance(node, str):
             chunks.append(node)
             continue
-        block = node.name in _BLOCK_TAGS or node.name == "br"
+        block = node.tag in _BLOCK_TAGS or node.tag == "br"
         if block:
-            chunks.append("\n")
-            pending.append("\n")
-        for child in reversed(node.contents):
-            if isinstance(child, Tag):
-                pending.append(child)
-            elif isinstance(child, NavigableString) and not isinstance(child, Comment):
-                # Line breaks in the source are layout; only blocks and <br> end a line.
-                pending.append(_LINE_BREAKS.sub(" ", str(child)))
+            chunks.append(_LINE_END)
+        if node.text:
+            chunks.append(node.text)
+        later: list[Any] = []
+        for child in node:
+            if isinstance(child.tag, str):
+                later.append(child)
+            if child.tail:
+                later.append(child.tail)
+        if block:
+            later.append(_LINE_END)
+        pending.extend(reversed(later))
 
 
 def html_links(fragment: str) -> tuple[str, ...]:
     """The distinct ``href`` values of a fragment's links, in order."""
     found: dict[str, None] = {}
-    for anchor in BeautifulSoup(fragment, "lxml").find_all("a", href=True):
-        href = anchor.get("href")
-        if isinstance(href, str) and href:
-            found.setdefault(href, None)
+    for href in parse_fragment(fragment).xpath("//a/@href"):
+        if href:
+            found.setdefault(str(href), None)
     return tuple(found)
 
 
 def referenced_urls(fragment: str) -> set[str]:
     """Every href, src and cite value in an HTML fragment, entities decoded."""
-    soup = BeautifulSoup(fragment, "lxml")
-    return {
-        value
-        for element in soup.find_all(True)
-        for name in _URL_ATTRIBUTES
-        if isinstance(value := element.get(name), str) and value
-    }
+    if not fragment.strip():
+        return set()
+    root = parse_fragment(fragment)
+    return {str(value) for value in root.xpath("//@href | //@src | //@cite") if value}

@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Characters that render as nothing and only break comparisons.
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff\u00ad]")
 _SPACES = re.compile(r"[^\S\n]+")
-_QUOTES = str.maketrans({c: '"' for c in "“”„«»‟″"} | {c: "'" for c in "‘’‚‛′`"})
-_DASHES = re.compile(r"[\u2010-\u2015\u2212-]+")
 _NOT_WORD = re.compile(r"[^\w\s]+")
 # Every space separator (Unicode category Zs) but the plain space: NBSP, the en/em and
-# thin spaces, the ideographic space...
-_UNICODE_SPACES = str.maketrans(
-    dict.fromkeys((c for c in range(0x80, 0x3001) if unicodedata.category(chr(c)) == "Zs"), " ")
+# thin spaces, the ideographic space...  (Regular expressions, not str.translate: these
+# characters are rare, and a search for them is many times faster than a per-character
+# table lookup.)
+_UNICODE_SPACES = re.compile(
+    "[" + "".join(chr(c) for c in range(0x80, 0x3001) if unicodedata.category(chr(c)) == "Zs") + "]"
 )
 
 
 def plain_spaces(line: str) -> str:
     """Every Unicode space made a plain space."""
-    return line.translate(_UNICODE_SPACES)
+    return _UNICODE_SPACES.sub(" ", line)
+
+
+def without_zero_width(text: str) -> str:
+    return _ZERO_WIDTH.sub("", text)
 
 
 def normalise_lines(text: str) -> list[str]:
@@ -32,7 +37,7 @@ def normalise_lines(text: str) -> list[str]:
 
     Blank lines are kept (as empty strings): their count carries layout signal.
     """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").translate(_ZERO_WIDTH)
+    text = without_zero_width(text.replace("\r\n", "\n").replace("\r", "\n"))
     return [plain_spaces(raw).strip() for raw in text.split("\n")]
 
 
@@ -41,10 +46,10 @@ def collapse(s: str) -> str:
     return _SPACES.sub(" ", plain_spaces(s).replace("\n", " ")).strip()
 
 
+@lru_cache(maxsize=1 << 16)
 def paragraph_key(s: str) -> str:
     """A key equal for paragraphs that differ only in case, quotes, dashes, spacing or
-    punctuation."""
-    s = plain_spaces(s.translate(_ZERO_WIDTH)).casefold().translate(_QUOTES)
-    s = _DASHES.sub("-", s)
-    s = _NOT_WORD.sub(" ", s)
-    return collapse(s)
+    punctuation.  (Cached: sidebar paragraphs repeat in every dump of a site.)"""
+    # Quotes and dashes are punctuation, so the one substitution covers them; spaces of
+    # every kind are split on.
+    return " ".join(_NOT_WORD.sub(" ", without_zero_width(s).casefold()).split())

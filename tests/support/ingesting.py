@@ -10,7 +10,7 @@ from pathlib import Path
 
 from feeds.ingest import Ingestor, IngestResult, Origin
 from feeds.model import Entry, Release, Section, Site
-from feeds.publish.membership import assign_archives
+from feeds.publish.plan import Planner
 from feeds.sections import SectionRules, feed_ids
 from feeds.store import Store
 
@@ -62,11 +62,15 @@ class State:
         return self.store.releases.set_hidden(entry_id, hidden)
 
     def assign_archives(self, feed_size: int) -> None:
-        feeds = feed_ids(SECTIONS)
-        assign_archives(self.entries(), feeds, self.store.archives, feed_size)
+        """What publishing does to the state: place changed entries, archive overflow."""
+        Planner(self.store.feeds, self.store.releases, feed_ids(SECTIONS), feed_size).changes()
+        self.store.releases.mark_shown()
 
     def archive_seqs(self, feed: str) -> dict[str, int]:
-        return self.store.archives.members(feed)
+        rows = self.store.database.execute(
+            "SELECT entry_id, seq FROM archives WHERE feed=?", (feed,)
+        )
+        return {r[0]: r[1] for r in rows}
 
 
 def opened(path: Path) -> Iterator[State]:

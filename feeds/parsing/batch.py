@@ -1,0 +1,152 @@
+"""Parsing many documents: the same pure functions, spread over the machine's cores.
+
+A cold run hands thousands of dumps to the parser at once.  Parsing is pure CPU work
+and each document stands alone, so large batches go to a pool of worker processes
+(forked, so they share the loaded profile instead of receiving a copy of it); small
+batches, or machines with one core, parse in this process.  Results come back in the
+order of the documents, and an error costs only its own document, as in one process.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar, cast
+
+from feeds.errors import SourceError, bug_reason
+from feeds.model import ParsedDocument, Retrieved
+from feeds.parsing import candidate_keys, decode_dump, parse_document
+from feeds.profile import Profile
+from feeds.text.keys import normalise_lines, paragraph_key
+
+#: Fewer documents than this parse in this process: starting workers costs more.
+PARALLEL_FROM = 64
+#: Documents per task sent to a worker.
+CHUNK = 32
+
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+
+@dataclass(frozen=True)
+class Failure:
+    """A document that could not be read or parsed (an exception that crosses processes
+    as plain values)."""
+
+    where: str
+    reason: str
+
+    def error(self) -> SourceError:
+        return SourceError(self.where, self.reason)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A dump decoded, with what the teaser evidence needs from it."""
+
+    text: str
+    warnings: tuple[str, ...]
+    #: Keys of the paragraphs near its top that may be sidebar teasers.
+    candidates: frozenset[str]
+    #: Keys of all its lines.
+    lines: frozenset[str]
+
+
+def prepare_dumps(documents: Sequence[Retrieved], profile: Profile) -> list[Prepared | Failure]:
+    """Decode each dump and collect its teaser evidence."""
+    return _map(_prepare, documents, profile, None)
+
+
+def parse_documents(
+    documents: Sequence[Retrieved],
+    profile: Profile,
+    *,
+    known: frozenset[str],
+    texts: dict[str, str],
+    language: str | None,
+) -> list[ParsedDocument | Failure]:
+    """Parse each document (dumps with their decoded ``texts`` and the ``known`` teasers)."""
+    context = _ParseContext(known, texts, language)
+    return _map(_parse, documents, profile, context)
+
+
+@dataclass(frozen=True)
+class _ParseContext:
+    known: frozenset[str]
+    texts: dict[str, str]
+    language: str | None
+
+
+def _prepare(document: Retrieved, profile: Profile, _: object) -> Prepared | Failure:
+    try:
+        decoded = decode_dump(document)
+    except SourceError as exc:
+        return Failure(exc.where, exc.reason)
+    text = decoded.text
+    return Prepared(
+        text=text,
+        warnings=tuple(decoded.warnings),
+        candidates=frozenset(candidate_keys(text, profile)),
+        lines=frozenset(paragraph_key(line) for line in normalise_lines(text) if line),
+    )
+
+
+def _parse(
+    document: Retrieved, profile: Profile, context: _ParseContext | None
+) -> ParsedDocument | Failure:
+    assert context is not None
+    try:
+        return parse_document(
+            document,
+            profile,
+            known=context.known,
+            text=context.texts.get(document.key),
+            language=context.language,
+        )
+    except SourceError as exc:
+        return Failure(exc.where, exc.reason)
+    except Exception as exc:  # a parser bug costs one file or page, not the source
+        return Failure(document.locator, bug_reason("cannot be parsed", exc))
+
+
+# The work of a batch, set before the workers are forked so they inherit it: only the
+# bounds of each chunk travel to a worker, and only its results travel back.
+_job: tuple[Callable[..., object], Sequence[Retrieved], Profile, object] | None = None
+
+
+def _map(
+    work: Callable[[Retrieved, Profile, _Item], _Result],
+    documents: Sequence[Retrieved],
+    profile: Profile,
+    context: _Item,
+) -> list[_Result]:
+    workers = _workers(len(documents))
+    if workers < 2:
+        return [work(d, profile, context) for d in documents]
+    global _job
+    _job = (work, documents, profile, context)
+    try:
+        chunks = [(i, min(i + CHUNK, len(documents))) for i in range(0, len(documents), CHUNK)]
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
+            results: list[_Result] = []
+            for part in pool.map(_run_chunk, chunks):
+                results.extend(cast(list[_Result], part))
+            return results
+    finally:
+        _job = None
+
+
+def _run_chunk(span: tuple[int, int]) -> list[object]:
+    assert _job is not None
+    work, documents, profile, context = _job
+    return [work(d, profile, context) for d in documents[span[0] : span[1]]]
+
+
+def _workers(documents: int) -> int:
+    if documents < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(os.cpu_count() or 1, 8, documents // CHUNK + 1)

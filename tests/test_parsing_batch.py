@@ -1,0 +1,42 @@
+"""Parsing a batch over worker processes gives exactly what one process gives."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from feeds.model import DocumentKind, Retrieved
+from feeds.parsing import batch
+from feeds.parsing.batch import Failure, Prepared, parse_documents, prepare_dumps
+from feeds.profile import default_profile
+
+SAMPLES = sorted((Path(__file__).resolve().parent.parent / "samples" / "dumps").glob("*.txt"))
+
+
+def documents(copies: int) -> list[Retrieved]:
+    found = []
+    for n in range(copies):
+        for sample in SAMPLES:
+            key = f"dumps/{n:03d}-{sample.name}"
+            found.append(Retrieved(DocumentKind.DUMP, key, sample.read_bytes(), key=key))
+    # One file that is not text at all: its failure stays in its place.
+    found.insert(7, Retrieved(DocumentKind.DUMP, "dumps/x.bin", bytes(range(256)) * 8, key="x"))
+    return found
+
+
+def test_a_large_batch_uses_workers_and_matches_one_process() -> None:
+    profile = default_profile()
+    docs = documents(16)
+    assert len(docs) >= batch.PARALLEL_FROM and batch._workers(len(docs)) >= 2
+
+    prepared = prepare_dumps(docs, profile)
+    alone = [batch._prepare(d, profile, None) for d in docs]
+    assert prepared == alone
+    assert isinstance(prepared[7], Failure) and prepared[7].where == "dumps/x.bin"
+    texts = {d.key: p.text for d, p in zip(docs, prepared, strict=True) if isinstance(p, Prepared)}
+    known = frozenset().union(*(p.candidates for p in prepared if isinstance(p, Prepared)))
+
+    parsed = parse_documents(docs, profile, known=known, texts=texts, language=None)
+    context = batch._ParseContext(known, texts, None)
+    assert parsed == [batch._parse(d, profile, context) for d in docs]
+    titles = {p.article.title for p in parsed if not isinstance(p, Failure) and p.article}
+    assert len(titles) == 5
