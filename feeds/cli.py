@@ -10,6 +10,7 @@ problem on stderr.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,8 +18,9 @@ from typing import TextIO
 
 from feeds import __version__
 from feeds.config import Config, load_config
-from feeds.errors import ConfigError, FeedsError, LockHeldError
+from feeds.errors import DEBUG_VARIABLE, ConfigError, FeedsError, LockHeldError, bug_reason
 from feeds.model import DateOrigin, Release
+from feeds.text.clean import clean_text, one_line
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 DEFAULT_CONFIG = "sources.yaml"
@@ -42,16 +44,19 @@ class Console:
             self.err.write("\r\033[K")
             self.err.flush()
 
+    # Lines name files, URLs and titles read from elsewhere: each is printed cleaned, so
+    # nothing in them reaches the terminal as a control sequence.
+
     def info(self, line: str) -> None:
         if self.interactive:
-            self.out.write(line + "\n")
+            self.out.write(one_line(line) + "\n")
 
     def problem(self, line: str) -> None:
-        self.err.write(line + "\n")
+        self.err.write(one_line(line) + "\n")
 
     def warning(self, line: str) -> None:
         if self.interactive:
-            self.err.write(f"warning: {line}\n")
+            self.err.write(f"warning: {one_line(line)}\n")
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -142,7 +147,8 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
             # "~" marks an estimate; with no evidence at all, the date of first sighting.
             day = "undated" if entry.release.date is None else f"~{day}"
         flag = " [hidden]" if entry.hidden else ""
-        console.out.write(f"{entry.id}\t{day}\t{entry.section}\t{entry.release.title}{flag}\n")
+        fields = (entry.id, day, entry.section, entry.release.title + flag)
+        console.out.write("\t".join(map(one_line, fields)) + "\n")
     return EXIT_OK
 
 
@@ -156,25 +162,30 @@ def cmd_show(args: argparse.Namespace, console: Console) -> int:
         console.problem(f"{args.id}: no such entry (see `feeds list`)")
         return EXIT_PROBLEMS
     r = entry.release
+    title = r.title + (" (derived from the text)" if r.title_derived else "")
+    lines = [
+        ("id", entry.id),
+        ("title", title),
+        ("kind", r.kind.value),
+        ("date", _date_line(r)),
+        ("published", entry.published.isoformat()),
+        ("updated", entry.updated.isoformat()),
+        ("section", ", ".join((entry.section, *entry.extra_sections))),
+        ("url", r.url or "-"),
+        ("page", entry.page_path),
+        ("language", r.language or "-"),
+        ("hidden", "yes" if entry.hidden else "no"),
+        ("lead", r.lead),
+    ]
     out = console.out
-    out.write(f"id:         {entry.id}\n")
-    out.write(f"title:      {r.title}{' (derived from the text)' if r.title_derived else ''}\n")
-    out.write(f"kind:       {r.kind.value}\n")
-    out.write(f"date:       {_date_line(r)}\n")
-    out.write(f"published:  {entry.published.isoformat()}\n")
-    out.write(f"updated:    {entry.updated.isoformat()}\n")
-    out.write(f"section:    {', '.join((entry.section, *entry.extra_sections))}\n")
-    out.write(f"url:        {r.url or '-'}\n")
-    out.write(f"page:       {entry.page_path}\n")
-    out.write(f"language:   {r.language or '-'}\n")
-    out.write(f"hidden:     {'yes' if entry.hidden else 'no'}\n")
-    out.write(f"lead:       {r.lead}\n")
+    # Stored text is printed cleaned, whatever version of feeds stored it: nothing in it
+    # may reach the terminal as a control sequence.
+    for label, value in lines:
+        out.write(f"{label + ':':<12}{one_line(value)}\n")
     out.write("sightings:\n")
     for s in entry.sightings:
-        out.write(
-            f"  {s.source}\t{s.kind.value}\t{s.locator}\t"
-            f"first {s.first_seen.isoformat()}\tlast {s.last_seen.isoformat()}\n"
-        )
+        fields = (s.source, s.kind.value, s.locator, f"first {s.first_seen.isoformat()}")
+        out.write("  " + "\t".join(map(one_line, fields)) + f"\tlast {s.last_seen.isoformat()}\n")
     return EXIT_OK
 
 
@@ -225,7 +236,8 @@ def cmd_fetch(args: argparse.Namespace, console: Console) -> int:
     from feeds.inspect import describe_page
 
     config = _config(args)
-    console.out.write(describe_page(config, args.url))
+    # What a page says is printed cleaned: nothing in it reaches the terminal as a control.
+    console.out.write(clean_text(describe_page(config, args.url)))
     return EXIT_OK
 
 
@@ -288,7 +300,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(quiet=getattr(args, "quiet", False))
     func: Command = args.func
     try:
-        return func(args, console)
+        code = func(args, console)
+        # Written out here, so a reader that went away is noticed while it can be handled.
+        console.out.flush()
+        return code
     except ConfigError as exc:
         console.end_progress()
         for problem in exc.problems:
@@ -306,6 +321,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.end_progress()
         console.problem("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (`feeds list | head`): nothing left to say, nowhere to say it.
+        _silence_stdout()
+        return EXIT_OK
+    except Exception as exc:
+        if os.environ.get(DEBUG_VARIABLE, "") not in ("", "0"):
+            raise
+        console.end_progress()
+        where = f"feeds {args.command} -c {args.config}"
+        console.problem(f"{where}: {bug_reason('unexpected error', exc)}")
+        return EXIT_PROBLEMS
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so flushing it at exit raises no second BrokenPipeError."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):
+        pass
 
 
 if __name__ == "__main__":

@@ -6,6 +6,8 @@ line (see :mod:`feeds.schema`).
 
 from __future__ import annotations
 
+import itertools
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -261,9 +263,10 @@ def load_config(path: str | Path) -> Config:
         problems.raise_if_any()
     parsed: ConfigFile | None = validate(ConfigFile, located, problems)
     _check_references(located.data, problems)
+    folder = resolved.parent
+    _check_places(located.data, folder, problems)
     problems.raise_if_any()
     assert parsed is not None
-    folder = resolved.parent
     return Config(
         path=resolved,
         site=_site(parsed.site),
@@ -314,6 +317,78 @@ def _check_references(data: dict[str, Any], problems: Problems) -> None:
             names.add(name)
         if isinstance(wanted, str) and wanted not in seen:
             problems.add(("sources", i, "section"), f"no section with id {wanted!r}")
+
+
+_GLOB = re.compile(r"[*?[]")
+
+
+def _check_places(data: dict[str, Any], folder: Path, problems: Problems) -> None:
+    """``output`` must be a folder of its own: feeds writes (and replaces) files there, and
+    ``feeds serve`` shows everything in it.  So it may not be the filesystem root, hold the
+    config, hold the state or its lock, or hold files the sources read."""
+    output_value = data.get("output", "output")
+    state_value = data.get("state", "state/feeds.sqlite")
+    if not isinstance(output_value, str):
+        return
+    output = _place(folder, output_value)
+    what = f"output {output_value!r} ({output})"
+    if output == Path(output.anchor):
+        problems.add(("output",), f"{what} is the filesystem root: name a folder of its own")
+        return
+    if _within(folder, output):
+        problems.add(
+            ("output",),
+            f"{what} holds the config folder: name a folder of its own, such as 'output'",
+        )
+        return
+    if isinstance(state_value, str):
+        state = _place(folder, state_value)
+        if _within(state, output):
+            # The lock file sits beside the state, so this covers both.
+            problems.add(
+                ("state",) if "state" in data else ("output",),
+                f"state {state_value!r} and its lock file would be inside output "
+                f"{output_value!r}, where anyone reading the output could download them: "
+                "keep the state outside the output folder",
+            )
+    for i, item in _items(data, "sources"):
+        for key, value, place in _source_paths(item):
+            if _within(_place(folder, place), output):
+                problems.add(
+                    ("sources", i, *key),
+                    f"{value!r} reads from inside output {output_value!r}: feeds writes "
+                    "and removes files there, so keep sources in another folder",
+                )
+
+
+def _source_paths(item: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str, str]]:
+    """``(key path, value, place)`` of each place a source reads: the folder part of each
+    dump glob (up to its first wildcard), a feed's file."""
+    found: list[tuple[tuple[str | int, ...], str, str]] = []
+    paths = item.get("paths")
+    if item.get("type") == "dump" and isinstance(paths, list):
+        for j, pattern in enumerate(paths):
+            if isinstance(pattern, str) and pattern:
+                parts = Path(pattern).parts
+                fixed = list(itertools.takewhile(lambda p: not _GLOB.search(p), parts))
+                found.append((("paths", j), pattern, str(Path(*fixed)) if fixed else "."))
+    path = item.get("path")
+    if item.get("type") == "feed" and isinstance(path, str) and path:
+        found.append((("path",), path, path))
+    return found
+
+
+def _place(folder: Path, value: str) -> Path:
+    """Where a configured path points, links and ``..`` resolved."""
+    try:
+        return (folder / value).resolve()
+    except (OSError, RuntimeError, ValueError):
+        return Path(os.path.normpath(folder / value))
+
+
+def _within(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or below it."""
+    return path == folder or folder in path.parents
 
 
 def _items(data: dict[str, Any], key: str) -> list[tuple[int, dict[str, Any]]]:

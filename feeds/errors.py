@@ -9,11 +9,28 @@
     │   └── FetchError       HTTP failure: connection, status, size cap, robots, host policy
     ├── StateError           the SQLite state cannot be used
     └── PublishError         a feed document failed validation and was not published
+        └── OutputError      the output folder cannot be written (read-only, full disk)
 
-Messages name the file or URL first, then what is wrong: ``<where>: <what>``.
+Messages name the file or URL first, then what is wrong: ``<where>: <what>``.  Anything
+else that reaches a user is a bug, and :func:`bug_reason` words it: what failed, that it
+is a bug, and how to report it.
 """
 
 from __future__ import annotations
+
+#: Set (to anything but "" or "0") to see the traceback of a bug instead of one line.
+DEBUG_VARIABLE = "FEEDS_DEBUG"
+
+
+def bug_reason(what: str, exc: BaseException) -> str:
+    """The ``<what>`` of a message about an exception feeds did not expect: a bug."""
+    detail = " ".join(str(exc).split())
+    shown = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return (
+        f"{what} ({shown}): this is a bug in feeds; please report it with the command you "
+        f'ran and this line (see "Reporting problems" in README.md; {DEBUG_VARIABLE}=1 '
+        "shows the details)"
+    )
 
 
 class FeedsError(Exception):
@@ -59,3 +76,13 @@ class FetchError(SourceError):
 
 class PublishError(FeedsError):
     """A generated document failed validation; the published one was kept."""
+
+
+class OutputError(PublishError):
+    """A file of the output folder could not be written: the files already published stay
+    as they were, and the next run writes whatever is missing."""
+
+    def __init__(self, where: str, reason: str) -> None:
+        self.where = where
+        self.reason = reason
+        super().__init__(f"{where}: {reason}")

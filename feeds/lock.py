@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from feeds.errors import LockHeldError
+from feeds.errors import LockHeldError, StateError
 
 POLL_SECONDS = 0.1
 
@@ -21,8 +21,14 @@ def exclusive(path: Path, timeout: float) -> Iterator[None]:
     The kernel drops the lock when the holder dies, even by SIGKILL, so a crashed run
     never blocks the next one.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StateError(
+            f"{path}: cannot create the lock file ({exc.strerror or exc}): the state's folder "
+            "must be writable"
+        ) from None
     try:
         deadline = time.monotonic() + timeout
         while True:

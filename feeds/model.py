@@ -174,6 +174,9 @@ class ParsedDocument:
     #: Roughly when this copy was made, when the document tells (the newest date its
     #: sidebar shows): an older copy of an article read later must not undo an edit.
     observed: dt.date | None = None
+    #: Parts that could not be read, each ``"<where>: <why>"`` (an item of a feed); the
+    #: rest of the document was read.
+    problems: tuple[str, ...] = ()
 
     @property
     def releases(self) -> tuple[Release, ...]:

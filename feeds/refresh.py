@@ -15,7 +15,14 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config, DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig
-from feeds.errors import FeedsError, FetchError, SourceError, StateError
+from feeds.errors import (
+    FeedsError,
+    FetchError,
+    OutputError,
+    SourceError,
+    StateError,
+    bug_reason,
+)
 from feeds.health import RunFigures, assess, usual_items
 from feeds.ingest import Ingestor, Origin
 from feeds.lock import exclusive
@@ -149,7 +156,11 @@ def refresh(
                 config, profile, store, ingestor, source, moment, progress, full=full
             )
             report.sources.append(runner.run())
-        report.publish = publish_state(config, store)
+        try:
+            report.publish = publish_state(config, store)
+        except OutputError as exc:
+            # The sources' work is stored: the next run publishes it.
+            report.publish = PublishReport(failures=[exc])
         report.notices.extend(_ping_hub(config, report.publish.written))
         return report
 
@@ -186,6 +197,8 @@ class _SourceRun:
         self.moment = moment
         self.progress = progress
         self.report = SourceReport(source.name)
+        #: The file, URL or path being worked on, for the message of an unexpected error.
+        self.at = _places(source)
         #: Crawls read every listing page.
         self.full = full
         #: Documents parsed while the source was still being read (crawls).
@@ -201,9 +214,14 @@ class _SourceRun:
                 parsed, failed, figures = self._parse(retrieval)
                 problems = [*retrieval.problems, *failed.values()]
                 report.problems.extend(str(p) for p in problems)
+                # Parts of documents (feed items) that could not be read.
+                parts = [
+                    f"{self.source.name}: {p}" for item in parsed for p in item.parsed.problems
+                ]
+                report.problems.extend(parts)
                 figures = replace(
                     figures,
-                    problems=len(problems),
+                    problems=len(problems) + len(parts),
                     download_failed=any(isinstance(p, FetchError) for p in problems),
                 )
                 health = assess(figures, self.store.health.history(self.source.name))
@@ -223,10 +241,8 @@ class _SourceRun:
         except FeedsError as exc:
             self._failed(f"{self.source.name}: {exc}", str(exc))
         except Exception as exc:  # a bug in one source must not stop the others
-            self._failed(
-                f"{self.source.name}: internal error: {type(exc).__name__}: {exc}",
-                f"internal error: {exc}",
-            )
+            reason = bug_reason("unexpected error", exc)
+            self._failed(f"{self.source.name}: {self.at}: {reason}", f"{self.at}: {reason}")
         return report
 
     def _failed(self, line: str, message: str) -> None:
@@ -287,6 +303,7 @@ class _SourceRun:
         )
         figures = RunFigures(items=retrieval.items)
         for document, result in [*self.early, *zip(documents, results, strict=True)]:
+            self.at = document.locator
             if isinstance(result, Failure):
                 failed[document.key] = result.error()
                 continue
@@ -319,6 +336,7 @@ class _SourceRun:
         memory = self.store.memory
         keys: set[str] = set()
         for document, prepared in zip(dumps, prepare_dumps(dumps, self.profile), strict=True):
+            self.at = document.locator
             if isinstance(prepared, Failure):
                 failed[document.key] = prepared.error()
                 continue
@@ -336,6 +354,7 @@ class _SourceRun:
         language = source.language or self.config.site.language
         for item in parsed:
             document, result = item.document, item.parsed
+            self.at = result.locator
             prefix = "" if document.kind is DocumentKind.FEED else f"{result.locator}: "
             self.report.warnings.extend(prefix + w for w in result.warnings)
             origin = Origin(
@@ -378,6 +397,13 @@ class _SourceRun:
             memory.record_walk(name, full=retrieval.full_walk, when=self.moment.isoformat())
 
 
+def _places(source: SourceConfig) -> str:
+    """Where a source reads, as a message names it."""
+    if isinstance(source, DumpSourceConfig):
+        return ", ".join(source.paths)
+    return source.url or getattr(source, "path", None) or source.name
+
+
 class _Drift(Exception):
     def __init__(self, health: SourceHealth) -> None:
         super().__init__("drift")
@@ -390,7 +416,8 @@ def _count(figures: RunFigures, document: Retrieved, result: ParsedDocument) -> 
         items = result.others
         return replace(
             figures,
-            items=len(items),
+            # Items that could not be read are still items the feed shows.
+            items=len(items) + len(result.problems),
             parsed=figures.parsed + len(items),
             with_date=figures.with_date
             + sum(r.date is not None or r.published_at is not None for r in items),
@@ -414,7 +441,13 @@ def publish_state(config: Config, store: Store, *, full: bool = False) -> Publis
         output=config.output,
         hub=config.websub_hub,
     )
-    return publish(store, settings, status_document(config, store), full=full)
+    try:
+        return publish(store, settings, status_document(config, store), full=full)
+    except OSError as exc:
+        # Writes raise OutputError themselves; this is cleaning up or making folders.
+        from feeds.publish.writer import output_error
+
+        raise output_error(exc, config.output) from None
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:

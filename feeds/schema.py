@@ -12,12 +12,13 @@ import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, get_args, get_origin
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
 from feeds.errors import ConfigError
-from feeds.text.urls import is_absolute
+from feeds.text.urls import WEB_SCHEMES, is_absolute
 from feeds.yamlfile import Located, Path, dotted
 
 
@@ -32,6 +33,14 @@ class Schema(BaseModel):
 
 def _web_url(value: str) -> str:
     if not is_absolute(value):
+        scheme = urlsplit(value).scheme.lower()
+        if scheme == "file":
+            raise ValueError(
+                "file URLs are refused: expected an absolute http(s) URL "
+                "(a feed file on disk goes in path:)"
+            )
+        if len(scheme) > 1 and scheme not in WEB_SCHEMES:
+            raise ValueError(f"{scheme} URLs are refused: expected an absolute http(s) URL")
         raise ValueError("expected an absolute http(s) URL")
     return value
 

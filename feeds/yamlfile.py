@@ -68,57 +68,78 @@ def read_yaml(text: str, where: str) -> Located:
                 f"(at most {MAX_BYTES:,})"
             ]
         )
-    loader = _CountingLoader(text)
+    loader: _CountingLoader | None = None
     try:
+        # The reader checks every character as the loader is made.
+        loader = _CountingLoader(text)
         node = loader.get_single_node()
+    except yaml.reader.ReaderError as exc:
+        number = text.count("\n", 0, exc.position) + 1
+        raise ConfigError(
+            [f"{where}:{number}: invalid YAML: character U+{exc.character:04X} is not allowed"]
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigError([f"{where}{line}: invalid YAML: {problem}"]) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     located = Located(None, where)
     if node is not None:
-        budget = [MAX_NODES]
-        located.data = _to_python(node, (), located.positions, budget, where)
+        located.data = _Builder(located.positions, where).build(node, ())
     return located
 
 
-def _to_python(
-    node: yaml.Node,
-    path: Path,
-    positions: dict[Path, tuple[int, int]],
-    budget: list[int],
-    where: str,
-) -> Any:
-    budget[0] -= 1
-    if budget[0] < 0:
-        raise ConfigError(
-            [f"{where}: invalid YAML: aliases expand to more than {MAX_NODES:,} values"]
-        )
-    positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column))
-    if isinstance(node, yaml.MappingNode):
-        result: dict[Any, Any] = {}
-        for key_node, value_node in node.value:
-            # A key that is itself a mapping or list (e.g. from stray braces) is reported
-            # as an unknown key under a readable name, not as a dump of YAML nodes.
-            key = _scalar(key_node) if isinstance(key_node, yaml.ScalarNode) else "{...}"
-            positions[(*path, key)] = (key_node.start_mark.line + 1, key_node.start_mark.column)
-            result[key] = _to_python(value_node, (*path, key), positions, budget, where)
-        return result
-    if isinstance(node, yaml.SequenceNode):
-        return [
-            _to_python(item, (*path, i), positions, budget, where)
-            for i, item in enumerate(node.value)
-        ]
-    return yaml.SafeLoader("").construct_object(node, deep=True)
+class _Builder:
+    """Turns composed YAML nodes into plain data, recording where each key was, within
+    :data:`MAX_NODES` (aliases expanded)."""
 
+    def __init__(self, positions: dict[Path, tuple[int, int]], where: str) -> None:
+        self.positions = positions
+        self.where = where
+        self.budget = MAX_NODES
+        # One constructor for every scalar: making one per scalar costs more than the rest.
+        self.scalars = yaml.SafeLoader("")
 
-def _scalar(node: yaml.ScalarNode) -> str | int:
-    """A mapping key: month numbers stay numbers, anything else is read as text."""
-    value = yaml.SafeLoader("").construct_object(node)
-    return value if isinstance(value, int) and not isinstance(value, bool) else str(node.value)
+    def build(self, node: yaml.Node, path: Path) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise ConfigError(
+                [f"{self.where}: invalid YAML: aliases expand to more than {MAX_NODES:,} values"]
+            )
+        self.positions.setdefault(path, (node.start_mark.line + 1, node.start_mark.column))
+        if isinstance(node, yaml.MappingNode):
+            result: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                # A key that is itself a mapping or list (e.g. from stray braces) is
+                # reported as an unknown key under a readable name, not as YAML nodes.
+                key = self.key(key_node) if isinstance(key_node, yaml.ScalarNode) else "{...}"
+                mark = key_node.start_mark
+                self.positions[(*path, key)] = (mark.line + 1, mark.column)
+                result[key] = self.build(value_node, (*path, key))
+            return result
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def key(self, node: yaml.ScalarNode) -> str | int:
+        """A mapping key: month numbers stay numbers, anything else is read as text."""
+        value = self.scalar(node)
+        return value if isinstance(value, int) and not isinstance(value, bool) else str(node.value)
+
+    def scalar(self, node: yaml.Node) -> Any:
+        """The value of a scalar; one YAML cannot make (a 13th month, an unknown tag) is
+        reported with its line."""
+        try:
+            return self.scalars.construct_object(node, deep=True)
+        except (yaml.YAMLError, ValueError, OverflowError, TypeError) as exc:
+            problem = getattr(exc, "problem", None) or str(exc)
+            line = node.start_mark.line + 1
+            raise ConfigError(
+                [f"{self.where}:{line}: invalid YAML: {node.value!r} cannot be read ({problem})"]
+            ) from None
 
 
 def dotted(path: Path) -> str:

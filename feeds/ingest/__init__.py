@@ -1,9 +1,10 @@
 """Ingest: the one place that decides identity and writes releases into the state.
 
-For each release a parser produced: compute its match keys, look for the stored entry
-describing the same release (:mod:`~feeds.ingest.match`), then create an entry with a
-newly minted permanent id, or merge the sighting into the stored one
-(:mod:`~feeds.ingest.merge`), and record the sighting.
+For each release a parser produced: clean its text (:mod:`~feeds.ingest.safe`), compute
+its match keys, look for the stored entry describing the same release
+(:mod:`~feeds.ingest.match`), then create an entry with a newly minted permanent id, or
+merge the sighting into the stored one (:mod:`~feeds.ingest.merge`), and record the
+sighting.
 
 May import ``feeds.model``, ``feeds.text``, ``feeds.sections`` and ``feeds.store``
 (its interface and codec); never sources, parsing or publish.
@@ -22,6 +23,7 @@ from feeds.ingest.ids import mint_id, page_path
 from feeds.ingest.keys import KEYS_VERSION, match_keys
 from feeds.ingest.match import find_match
 from feeds.ingest.merge import SOURCE_RANK, merge_releases
+from feeds.ingest.safe import safe_release
 from feeds.model import DateOrigin, Release, ReleaseKind, Site
 from feeds.sections import SectionRules
 from feeds.store.codec import release_to_json
@@ -85,6 +87,7 @@ class Ingestor:
 
     def ingest(self, release: Release, origin: Origin, now: dt.datetime) -> IngestResult:
         """Store one sighting: a new entry, an enriched one, or just a sighting."""
+        release = safe_release(release)
         rank = SOURCE_RANK[origin.source_type]
         keys = match_keys(release)
         match = find_match(

@@ -8,15 +8,17 @@ May import ``feeds.model``, ``feeds.errors``, ``feeds.profile`` and ``feeds.text
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
-from feeds.errors import InputError
+from feeds.errors import InputError, ParseError
 from feeds.model import DateOrigin, DocumentKind, ParsedDocument, Retrieved
 from feeds.parsing.dump import parse_dump, teaser_candidates
 from feeds.parsing.html import parse_article
 from feeds.parsing.upstream import parse_feed
 from feeds.profile import Profile
-from feeds.text.decode import Decoded, declared_charset, decode_bytes
+from feeds.text.decode import Decoded, charset_hint, declared_charset, decode_bytes, unreadable
 from feeds.text.keys import paragraph_key
 
 __all__ = [
@@ -53,9 +55,11 @@ def parse_document(
     if document.kind is DocumentKind.DUMP:
         if text is None:
             text = decode_dump(document).text
-        return parse_dump(
-            text, locator=document.locator, rules=profile.dump, known_paragraphs=known
-        )
+        with _charset_hinted(text):
+            parsed = parse_dump(
+                text, locator=document.locator, rules=profile.dump, known_paragraphs=known
+            )
+        return _readable(parsed, text)
     if document.kind is DocumentKind.FEED:
         return parse_feed(
             document.body,
@@ -70,10 +74,40 @@ def parse_document(
         declared=declared_charset(document.content_type),
         markup=True,
     )
-    parsed = parse_article(page.text, url=document.url or document.locator, rules=profile.html)
+    with _charset_hinted(page.text):
+        parsed = parse_article(page.text, url=document.url or document.locator, rules=profile.html)
     article = parsed.article
     if article is None:
-        raise InputError(document.locator, "no article found")
+        raise InputError(document.locator, "no article found" + charset_hint(page.text))
     if article.date is None and document.listing_date is not None:
         article = replace(article, date=document.listing_date, date_origin=DateOrigin.LISTING)
-    return replace(parsed, article=article, warnings=(*page.warnings, *parsed.warnings))
+    parsed = replace(parsed, article=article, warnings=(*page.warnings, *parsed.warnings))
+    return _readable(parsed, page.text)
+
+
+@contextmanager
+def _charset_hinted(text: str) -> Iterator[None]:
+    """A parse error says so when the text was likely read with the wrong character set."""
+    try:
+        yield
+    except ParseError as exc:
+        hint = charset_hint(text)
+        if not hint:
+            raise
+        raise ParseError(exc.where, exc.reason + hint) from None
+
+
+def _readable(parsed: ParsedDocument, text: str) -> ParsedDocument:
+    """No title of replacement characters is published: a document whose article has one
+    is an error; a teaser with one is left out, with a warning."""
+    article = parsed.article
+    if article is not None and unreadable(article.title):
+        raise ParseError(
+            parsed.locator, "the title could not be decoded" + (charset_hint(text) or "")
+        )
+    kept = tuple(r for r in parsed.others if not unreadable(r.title))
+    if len(kept) == len(parsed.others):
+        return parsed
+    dropped = len(parsed.others) - len(kept)
+    warning = f"{dropped} teaser(s) left out: their titles could not be decoded"
+    return replace(parsed, others=kept, warnings=(*parsed.warnings, warning))

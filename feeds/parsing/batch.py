@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar, cast
 
-from feeds.errors import SourceError
+from feeds.errors import SourceError, bug_reason
 from feeds.model import ParsedDocument, Retrieved
 from feeds.parsing import candidate_keys, decode_dump, parse_document
 from feeds.profile import Profile
@@ -109,7 +109,7 @@ def _parse(
     except SourceError as exc:
         return Failure(exc.where, exc.reason)
     except Exception as exc:  # a parser bug costs one file or page, not the source
-        return Failure(document.locator, f"cannot be parsed ({type(exc).__name__}: {exc})")
+        return Failure(document.locator, bug_reason("cannot be parsed", exc))
 
 
 # The work of a batch, set before the workers are forked so they inherit it: only the

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -22,6 +24,7 @@ from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
 from feeds.parsing.urls import canonical_url, section_for_url
 from feeds.profile.html import HtmlRules
 from feeds.text.clean import clean_text
+from feeds.text.decode import unreadable
 from feeds.text.html import html_links, html_paragraphs, sanitize_html
 from feeds.text.urls import absolutize
 
@@ -42,7 +45,12 @@ def parse_feed(
 
         rules = default_profile().html
     headers = {"content-location": base_url} if base_url else {}
-    parsed: Any = feedparser.parse(data, response_headers=headers, sanitize_html=False)
+    try:
+        parsed: Any = feedparser.parse(
+            _without_bad_references(data), response_headers=headers, sanitize_html=False
+        )
+    except Exception as exc:  # feedparser's tolerant parser has failed on odd input
+        raise InputError(locator, f"not a readable feed ({type(exc).__name__}: {exc})") from None
     entries: list[Any] = list(parsed.get("entries", []))
     if not entries and (parsed.get("bozo") or not parsed.get("version")):
         reason = parsed.get("bozo_exception") or "no feed elements found"
@@ -51,15 +59,64 @@ def parse_feed(
     feed_language = _text(feed_info.get("language")) or language
     releases: list[Release] = []
     warnings: list[str] = []
+    problems: list[str] = []
     for position, entry in enumerate(entries, start=1):
-        release = _release(entry, base_url, feed_language, rules)
+        try:
+            release = _release(entry, base_url, feed_language, rules)
+        except InputError as exc:
+            problems.append(
+                f"{_item(locator, position, entry)}: {exc.reason}; the other items are read"
+            )
+            continue
+        except Exception as exc:  # one unreadable item costs that item, not the feed
+            problems.append(
+                f"{_item(locator, position, entry)}: cannot be read "
+                f"({type(exc).__name__}: {exc}); the other items are read"
+            )
+            continue
         if release is None:
             warnings.append(f"{locator}: item {position} has no title or no link; skipped")
         else:
             releases.append(release)
     return ParsedDocument(
-        locator=locator, article=None, others=tuple(releases), warnings=tuple(warnings)
+        locator=locator,
+        article=None,
+        others=tuple(releases),
+        warnings=tuple(warnings),
+        problems=tuple(problems),
     )
+
+
+# A numeric character reference: XML refuses some (lone surrogates, most controls), and
+# feedparser's tolerant parser fails on them.
+_REFERENCE = re.compile(rb"&#([xX][0-9a-fA-F]+|[0-9]+);")
+# More digits than any code point has (leading zeros aside).
+_MAX_DIGITS = 12
+
+
+def _without_bad_references(data: bytes) -> bytes:
+    """``data`` without the character references :func:`clean_text` would drop from the
+    text they stand for (and those naming no character at all)."""
+
+    def keep(match: re.Match[bytes]) -> bytes:
+        digits = match.group(1)
+        hexadecimal = digits[:1] in (b"x", b"X")
+        number = digits[1:] if hexadecimal else digits
+        if len(number.lstrip(b"0")) > _MAX_DIGITS:
+            return b""
+        code = int(number, 16 if hexadecimal else 10)
+        if code > sys.maxunicode:
+            return b""
+        return match.group(0) if clean_text(chr(code)) == chr(code) else b""
+
+    return _REFERENCE.sub(keep, data) if b"&#" in data else data
+
+
+def _item(locator: str, position: int, entry: Mapping[str, Any]) -> str:
+    """How a problem names one item: the feed, the item's place and its link."""
+    link = entry.get("link")
+    shown = f" ({_text(link)})" if isinstance(link, str) and _text(link) else ""
+    return f"{locator}: item {position}{shown}"
 
 
 def _first_line(reason: object) -> str:
@@ -80,6 +137,8 @@ def _release(
         link = absolutize(link, base_url)
     if not title or urlsplit(link).scheme not in ("http", "https"):
         return None
+    if unreadable(title):
+        raise InputError(link, "the title could not be decoded: is the feed's character set wrong?")
     published = _timestamp(entry)
     body_source = _body(entry)
     body_html = sanitize_html(body_source, base_url=link)

@@ -16,6 +16,7 @@ from feeds.publish.content import (
     entry_summary_text,
     section_feed_urls,
 )
+from feeds.text.clean import clean_text
 from feeds.text.urls import is_absolute
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
@@ -56,10 +57,11 @@ def _item(entry: Entry, tag: str, site: Site, where: str) -> dict[str, Any]:
     item: dict[str, Any] = {
         "id": entry.id,
         "url": entry_link(entry, site),
-        "title": entry.release.title,
-        "content_html": entry_content_html(entry, site),
+        # Cleaned here too: state written by older versions may hold controls.
+        "title": clean_text(entry.release.title),
+        "content_html": clean_text(entry_content_html(entry, site)),
     }
-    summary = entry_summary_text(entry)
+    summary = clean_text(entry_summary_text(entry))
     if summary:
         item["summary"] = summary
     image = next((a.url for a in entry.release.images if a.url and is_absolute(a.url)), None)

@@ -37,6 +37,7 @@ from feeds.publish.paths import (
     section_page_path,
 )
 from feeds.publish.wording import Wording, wording
+from feeds.text.clean import clean_text
 
 #: Names of the feed formats as readers know them.
 FEED_LABELS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
@@ -138,7 +139,8 @@ class _Page:
                 **(defaults | values),
             )
         )
-        return html.encode("utf-8")
+        # Text stored by any version of feeds: no control character reaches a page.
+        return clean_text(html).encode("utf-8")
 
 
 def render_release_page(entry: Entry, *, site: Site, section: Section) -> bytes:

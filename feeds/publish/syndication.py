@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import html
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -26,6 +25,7 @@ from feeds.publish.feedgen_ext import (
     RssEntryExtension,
     RssFeedExtension,
 )
+from feeds.text.clean import clean_text
 
 #: Minutes a reader may cache an RSS channel.
 RSS_TTL = 60
@@ -34,8 +34,6 @@ RSS_TTL = 60
 #: date of the feed ids (``tag:…,2024:feed/…``).
 EMPTY_FEED_UPDATED = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 GENERATOR_URI = "https://pypi.org/project/feeds/"
-#: Characters XML 1.0 forbids, and the C1 controls it discourages.
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
 
 
 @dataclass(frozen=True)
@@ -57,12 +55,10 @@ class FeedDocument:
 
 
 def xml_text(text: str) -> str:
-    """``text`` without the characters XML 1.0 cannot carry (lxml refuses them).
-
-    A form feed or vertical tab from a text dump separates words, so it becomes a space;
-    other control characters carry nothing and are dropped.
-    """
-    return _NOT_XML.sub(lambda m: " " if m.group() in "\x0b\x0c" else "", text)
+    """``text`` without the characters XML 1.0 cannot carry (lxml refuses them), nor any
+    other control character, escape sequence or bidi override (:func:`clean_text`, the
+    one filter): a form feed or vertical tab from a text dump becomes a space."""
+    return clean_text(text)
 
 
 def _escaped_text(text: str) -> str:

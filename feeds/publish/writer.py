@@ -13,12 +13,14 @@ changes are not published yet, and the next run writes them again.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import tempfile
 from pathlib import Path
 
+from feeds.errors import OutputError
 from feeds.store.interface import OutputRegistry
 
 #: Above this many files a run flushes the whole file system once instead of each file.
@@ -41,16 +43,22 @@ class OutputWriter:
         self._visited: set[Path] = set()
 
     def write(self, path: str, data: bytes) -> bool:
-        """Write ``data`` to ``path`` (relative, '/'-separated) unless it holds them already."""
+        """Write ``data`` to ``path`` (relative, '/'-separated) unless it holds them already.
+
+        Raise :class:`OutputError` naming the file and what to do when it cannot be
+        written (read-only file system, no permission, full disk); it keeps its old bytes."""
         target = self.root / path
         self._visit(target.parent)
         digest = hashlib.sha256(data).hexdigest()
         recorded = self.registry.digest(path)
-        if _holds(target, data, trust=recorded == digest and not self.verify):
-            if recorded != digest:
-                self.registry.record(path, len(data), digest)
-            return False
-        _replace(target, data)
+        try:
+            if _holds(target, data, trust=recorded == digest and not self.verify):
+                if recorded != digest:
+                    self.registry.record(path, len(data), digest)
+                return False
+            _replace(target, data)
+        except OSError as exc:
+            raise output_error(exc, target) from None
         self.registry.record(path, len(data), digest)
         self._unsynced.append(target)
         self.written.append(path)
@@ -61,7 +69,10 @@ class OutputWriter:
         if self.registry.digest(path) is None:
             return False
         target = self.root / path
-        target.unlink(missing_ok=True)
+        try:
+            target.unlink(missing_ok=True)
+        except OSError as exc:
+            raise output_error(exc, target) from None
         self.registry.forget(path)
         self._unsynced.append(target)
         self.removed.append(path)
@@ -101,6 +112,21 @@ class OutputWriter:
         for folder in folders:
             _fsync(folder, directory=True)
         self._unsynced.clear()
+
+
+def output_error(exc: OSError, path: Path) -> OutputError:
+    """One line for a failed write under the output folder, saying what to do."""
+    if exc.errno == errno.EROFS:
+        reason = "cannot write: the file system is read-only; make the output folder writable"
+    elif exc.errno in (errno.EACCES, errno.EPERM):
+        reason = "cannot write: permission denied; let this user write to the output folder"
+    elif exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        reason = "cannot write: no space left on the device; free some space"
+    else:
+        reason = f"cannot write: {exc.strerror or exc}"
+    return OutputError(
+        str(path), f"{reason}, then run again (files already published are unchanged)"
+    )
 
 
 def _holds(target: Path, data: bytes, *, trust: bool) -> bool:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from feeds.config import Config, FeedSourceConfig, display_path
-from feeds.errors import InputError
+from feeds.config import Config, FeedSourceConfig
 from feeds.model import DocumentKind, Retrieved
 from feeds.sources.base import Recall, Retrieval
 from feeds.sources.crawl import fetch_whole
+from feeds.sources.files import read_capped
 from feeds.sources.http import HttpRetriever, Validators
 
 
@@ -16,10 +16,7 @@ def read_feed(
     run = Retrieval()
     if source.path is not None:
         path = config.resolve(source.path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(display_path(path), f"cannot read feed file: {exc.strerror}") from None
+        data = read_capped(path, config.http.max_bytes)
         run.documents.append(
             Retrieved(kind=DocumentKind.FEED, locator=str(path), body=data, key=str(path))
         )

@@ -7,6 +7,8 @@ unchanged (same SHA-256) is not handed on.
 from __future__ import annotations
 
 import hashlib
+import os
+import stat as stat_mode
 from pathlib import Path
 
 from feeds.config import Config, DumpSourceConfig, display_path
@@ -26,14 +28,56 @@ def matching_files(patterns: list[str], folder: Path) -> list[Path]:
     return sorted(p for p in found if p.is_file())
 
 
+#: Bytes read at a time from a local file.
+CHUNK = 1 << 16
+
+
+def read_capped(path: Path, limit: int, *, setting: str = "http.max_bytes") -> bytes:
+    """The bytes of a local file, read a chunk at a time and never more than ``limit``.
+
+    A file over the limit (or one that never ends, like ``/dev/zero``) and anything that
+    is not a regular file (a device, a pipe, a folder) is an :class:`InputError` naming
+    the path, so one oversized file costs only itself."""
+    shown = display_path(path)
+    try:
+        # Checked before opening: opening a pipe would wait for a writer.
+        if not stat_mode.S_ISREG(path.stat().st_mode):
+            raise InputError(shown, "not a regular file (a device, pipe or folder); not read")
+        with path.open("rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > limit:
+                raise InputError(shown, _too_large(size, limit, setting))
+            chunks: list[bytes] = []
+            size = 0
+            while chunk := handle.read(min(CHUNK, limit + 1 - size)):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    raise InputError(shown, _too_large(None, limit, setting))
+    except OSError as exc:
+        raise InputError(shown, f"cannot read file: {exc.strerror or exc}") from None
+    return b"".join(chunks)
+
+
+def _too_large(size: int | None, limit: int, setting: str) -> str:
+    found = f"{size:,} bytes, " if size is not None else ""
+    return (
+        f"file too large ({found}more than the size limit of {limit:,} bytes); not read "
+        f"(raise {setting} if it is genuine)"
+    )
+
+
 def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retrieval:
     folder = config.folder
     files = matching_files(source.paths, folder)
-    run = Retrieval(items=len(files))
     if not files:
-        run.warnings.append(
-            f"{source.name}: no file matches {', '.join(source.paths)} (in {folder})"
+        # Most likely a typo in paths: said loudly, never published as empty feeds.
+        raise InputError(
+            source.name,
+            f"no file matches {', '.join(source.paths)} (in {display_path(folder)}): "
+            "check the source's paths",
         )
+    run = Retrieval(items=len(files))
     known = recall.file_stamps(source.name)
     for file in files:
         key = file_key(file, folder)
@@ -48,9 +92,12 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
                 and previous.mtime_ns == stat.st_mtime_ns
             ):
                 continue
-            data = file.read_bytes()
+            data = read_capped(file, config.http.max_bytes)
         except OSError as exc:
             run.problems.append(InputError(shown, f"cannot read file: {exc.strerror}"))
+            continue
+        except InputError as exc:
+            run.problems.append(exc)
             continue
         stamp = FileStamp(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
         run.stamps[key] = stamp

@@ -51,16 +51,44 @@ class Database:
             finally:
                 self._depth -= 1
             return
-        self.connection.execute("BEGIN IMMEDIATE")
+        self.execute("BEGIN IMMEDIATE")
         self._depth = 1
         try:
             yield
-        except BaseException:
+        except BaseException as exc:
             self._depth = 0
-            self.connection.execute("ROLLBACK")
+            if self.connection.in_transaction:
+                self.connection.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.OperationalError) and _unwritable(exc):
+                raise self._unwritable(exc) from None
             raise
         self._depth = 0
-        self.connection.execute("COMMIT")
+        self.execute("COMMIT")
 
     def execute(self, sql: str, parameters: Sequence[object] = ()) -> sqlite3.Cursor:
-        return self.connection.execute(sql, parameters)
+        try:
+            return self.connection.execute(sql, parameters)
+        except sqlite3.OperationalError as exc:
+            if _unwritable(exc):
+                raise self._unwritable(exc) from None
+            raise
+
+    def _unwritable(self, exc: sqlite3.OperationalError) -> StateError:
+        """A full disk or a read-only state folder is no bug: say what to do."""
+        return StateError(
+            f"{self.where}: cannot write the state ({exc}): free some space or make its "
+            "folder writable, then run again"
+        )
+
+
+def _unwritable(exc: sqlite3.OperationalError) -> bool:
+    """True for the errors SQLite gives when the disk is full or the file read-only."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF in _UNWRITABLE
+
+
+_UNWRITABLE = {
+    getattr(sqlite3, name)
+    for name in ("SQLITE_FULL", "SQLITE_READONLY", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+    if hasattr(sqlite3, name)
+}

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import charset_normalizer
 
 from feeds.errors import InputError
+from feeds.text.clean import without_terminal_escapes
 
 #: How much of a page is searched for a ``<meta>`` charset or an XML declaration.
 SNIFF_BYTES = 4096
@@ -273,8 +274,10 @@ def _label(codec: str) -> str:
 def _without_stray_controls(
     text: str, replaced: int, data: bytes, locator: str, warnings: list[str]
 ) -> str:
-    cleaned, stray = _STRAY.subn("", text)
-    bad = stray + replaced
+    # An escape sequence goes whole, not just its ESC: no "[31m" is left in a title.
+    cleaned, escapes = without_terminal_escapes(text)
+    cleaned, controls = _STRAY.subn("", cleaned)
+    bad = escapes + controls + replaced
     if bad > BINARY_SHARE * len(text):
         if data.count(0) * 4 >= len(data):
             hint = "UTF-16 without a byte order mark? set encoding: utf-16-le or utf-16-be"
@@ -285,10 +288,42 @@ def _without_stray_controls(
             f"binary file, not text ({bad} of {len(text)} characters are control codes or"
             f" undecodable); {hint}",
         )
-    if stray:
-        plural = "s" if stray > 1 else ""
-        warnings.append(f"{locator}: {stray} stray control character{plural} removed")
+    removed = [
+        f"{count} {what}{'s' if count > 1 else ''}"
+        for count, what in (
+            (escapes, "terminal escape sequence"),
+            (controls, "stray control character"),
+        )
+        if count
+    ]
+    if removed:
+        warnings.append(f"{locator}: {' and '.join(removed)} removed")
     return cleaned
+
+
+# -- text that did not decode ------------------------------------------------------
+
+#: Text in which more than this share of the characters are U+FFFD was read with the
+#: wrong character set: a title like that is never published.
+UNREADABLE_SHARE = 0.2
+
+
+def unreadable(text: str) -> bool:
+    """True when ``text`` is largely replacement characters (U+FFFD)."""
+    shown = "".join(text.split())
+    return bool(shown) and shown.count("\ufffd") > UNREADABLE_SHARE * len(shown)
+
+
+def charset_hint(text: str) -> str:
+    """``""``, or a note for an error message when ``text`` holds many replacement
+    characters: the likely cause of a page or file without a readable article."""
+    count = text.count("\ufffd")
+    if count < max(4, len(text) // 500):
+        return ""
+    return (
+        f" ({count} characters could not be decoded: is the character set wrong? a dump "
+        "source can name it with encoding:)"
+    )
 
 
 # -- windows-1251 ------------------------------------------------------------------

@@ -15,6 +15,7 @@ from urllib.parse import urljoin
 import nh3
 from lxml import etree
 
+from feeds.errors import ParseError
 from feeds.text.clean import clean_text
 from feeds.text.urls import CONTENT_SCHEMES, is_absolute
 
@@ -49,6 +50,42 @@ _BLOCK_TAGS = frozenset(
 )  # fmt: skip
 
 
+#: Elements nested deeper than this are no article: real pages nest a few dozen levels,
+#: while thousands make sanitisers crawl and recursive code fail.
+MAX_DEPTH = 256
+
+
+def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
+    """How deep elements nest in ``markup`` as an HTML parser builds it; counting stops
+    just past ``limit``."""
+    if "<" not in markup:
+        return 0
+    parser = etree.HTMLParser(huge_tree=True, no_network=True)
+    try:
+        root = etree.fromstring(markup.encode("utf-8", "surrogatepass"), parser)
+    except etree.LxmlError:
+        return 0  # nothing an HTML parser builds a tree of
+    if root is None:
+        return 0
+    deepest = depth = 0
+    for event, _element in etree.iterwalk(root, events=("start", "end")):
+        depth += 1 if event == "start" else -1
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            break
+    return deepest
+
+
+def check_depth(markup: str, where: str) -> None:
+    """Raise :class:`ParseError` naming ``where`` when elements nest too deep."""
+    if nesting_depth(markup) > MAX_DEPTH:
+        raise ParseError(
+            where,
+            f"elements nested more than {MAX_DEPTH} levels deep: not a readable page "
+            "(damaged or hostile markup)",
+        )
+
+
 def _absolute_reference(value: str, base_url: str | None, site_url: str | None) -> str | None:
     """An absolute http(s)/mailto URL for a reference, or None when it must go.
 
@@ -78,9 +115,14 @@ def sanitize_html(
 ) -> str:
     """Clean an HTML fragment to the allow-list with every reference absolute.
 
+    A fragment whose elements nest deeper than :data:`MAX_DEPTH` is a :class:`ParseError`
+    naming ``base_url`` (or ``site_url``).
+
     ``rel`` marks kept links ``noopener noreferrer`` (for bodies read from pages and
     feeds); a fragment already cleaned that way is cleaned again with ``rel=False``.
     """
+
+    check_depth(fragment, base_url or site_url or "HTML content")
 
     def keep_attribute(tag: str, attribute: str, value: str) -> str | None:
         if attribute in _URL_ATTRIBUTES:
@@ -158,20 +200,31 @@ def tag_paragraphs(element: Any) -> tuple[str, ...]:
 
 def _collect_text(element: Any, chunks: list[str]) -> None:
     """Append the element's text, with a line end at every block or <br> edge.  Comments
-    and processing instructions add nothing; the text after them does."""
-    tag = element.tag
-    block = tag in _BLOCK_TAGS or tag == "br"
-    if block:
-        chunks.append(_LINE_END)
-    if element.text:
-        chunks.append(element.text)
-    for child in element:
-        if isinstance(child.tag, str):
-            _collect_text(child, chunks)
-        if child.tail:
-            chunks.append(child.tail)
-    if block:
-        chunks.append(_LINE_END)
+    and processing instructions add nothing; the text after them does.
+
+    A loop over the tree rather than a recursion: however deep the elements nest, no
+    RecursionError."""
+    # Each item is an element still to enter, or text to append when it comes up.
+    pending: list[Any] = [element]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            chunks.append(node)
+            continue
+        block = node.tag in _BLOCK_TAGS or node.tag == "br"
+        if block:
+            chunks.append(_LINE_END)
+        if node.text:
+            chunks.append(node.text)
+        later: list[Any] = []
+        for child in node:
+            if isinstance(child.tag, str):
+                later.append(child)
+            if child.tail:
+                later.append(child.tail)
+        if block:
+            later.append(_LINE_END)
+        pending.extend(reversed(later))
 
 
 def html_links(fragment: str) -> tuple[str, ...]:

@@ -47,7 +47,7 @@ from feeds.parsing.html.tree import (
 from feeds.parsing.urls import canonical_url, language_for_url, section_for_url
 from feeds.profile.html import HtmlRules
 from feeds.text.clean import clean_text
-from feeds.text.html import html_links, html_paragraphs, sanitize_html
+from feeds.text.html import check_depth, html_links, html_paragraphs, sanitize_html
 from feeds.text.urls import absolutize
 
 FALLBACK_WARNING = "profile selectors matched nothing; generic extractor used"
@@ -72,6 +72,7 @@ class _Parts:
 
 def parse_article(html: str, *, url: str, rules: HtmlRules) -> ParsedDocument:
     """The article of one page, as a FULL release."""
+    check_depth(html, url)
     root = parse_page(html)
     _drop_phrases(root, rules.footer_phrases)
     warnings: list[str] = []

@@ -26,7 +26,7 @@ from feeds.parsing.html.tree import (
     text,
 )
 from feeds.profile.html import HtmlRules
-from feeds.text.html import tag_paragraphs
+from feeds.text.html import check_depth, tag_paragraphs
 from feeds.text.urls import absolutize, query_value
 
 _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -55,6 +55,7 @@ class ListingPage:
 
 def parse_listing(html: str, *, url: str, rules: HtmlRules) -> ListingPage:
     """Items and the next page of one listing page."""
+    check_depth(html, url)
     root = parse_page(html)
     items = _profile_items(root, url, rules)
     used_fallback = not items

@@ -49,7 +49,7 @@ def parse_page(html: str) -> Element:
 
 def text(element: Element) -> str:
     """Text of an element on one line; inline markup does not split words."""
-    return clean_text(" ".join(tag_paragraphs(element)))
+    return collapse(" ".join(tag_paragraphs(element)))
 
 
 def collapse(value: str) -> str:
