@@ -16,7 +16,6 @@ from feeds.errors import InputError, ParseError
 from feeds.model import DateOrigin, DocumentKind, ParsedDocument, Retrieved
 from feeds.parsing.dump import parse_dump, teaser_candidates
 from feeds.parsing.html import parse_article
-from feeds.parsing.upstream import parse_feed
 from feeds.profile import Profile
 from feeds.text.decode import Decoded, charset_hint, declared_charset, decode_bytes, unreadable
 from feeds.text.keys import paragraph_key
@@ -27,7 +26,6 @@ __all__ = [
     "parse_article",
     "parse_document",
     "parse_dump",
-    "parse_feed",
 ]
 
 
@@ -61,6 +59,8 @@ def parse_document(
             )
         return _readable(parsed, text)
     if document.kind is DocumentKind.FEED:
+        from feeds.parsing.upstream import parse_feed  # feedparser loads only for feeds
+
         return parse_feed(
             document.body,
             locator=document.locator,

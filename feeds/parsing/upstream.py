@@ -17,7 +17,6 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import feedparser
-from bs4 import BeautifulSoup, Tag
 
 from feeds.errors import InputError
 from feeds.model import Asset, DateOrigin, ParsedDocument, Release, ReleaseKind
@@ -25,7 +24,7 @@ from feeds.parsing.urls import canonical_url, section_for_url
 from feeds.profile.html import HtmlRules
 from feeds.text.clean import clean_text
 from feeds.text.decode import unreadable
-from feeds.text.html import html_links, html_paragraphs, sanitize_html
+from feeds.text.html import html_links, html_paragraphs, parse_fragment, sanitize_html
 from feeds.text.urls import absolutize
 
 _IMAGE_TYPES = ("image/",)
@@ -220,9 +219,9 @@ def _images(entry: Mapping[str, Any], body_html: str, link: str) -> tuple[Asset,
         if isinstance(href, str) and str(enclosure.get("type", "image/")).startswith(_IMAGE_TYPES):
             candidates.append(href)
     if body_html:
-        for image in BeautifulSoup(body_html, "lxml").find_all("img"):
-            src = image.get("src") if isinstance(image, Tag) else None
-            if isinstance(src, str):
+        for image in parse_fragment(body_html).iter("img"):
+            src = image.get("src")
+            if isinstance(src, str) and src:
                 candidates.append(src)
     for candidate in candidates:
         target = absolutize(candidate, link)

@@ -6,6 +6,7 @@ unchanged (same SHA-256) is not handed on.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import os
 import stat as stat_mode
@@ -17,15 +18,13 @@ from feeds.model import DocumentKind, FileStamp, Retrieved
 from feeds.sources.base import Recall, Retrieval
 
 
-def matching_files(patterns: list[str], folder: Path) -> list[Path]:
-    found: set[Path] = set()
+def matching_files(patterns: list[str], folder: Path) -> list[str]:
+    """The files the patterns match (relative ones under ``folder``), sorted.  Strings,
+    not paths, while matching: a folder of ten thousand dumps is listed on every run."""
+    found: set[str] = set()
     for pattern in patterns:
-        base = Path(pattern)
-        if base.is_absolute():
-            found.update(Path(base.anchor).glob(str(base.relative_to(base.anchor))))
-        else:
-            found.update(folder.glob(pattern))
-    return sorted(p for p in found if p.is_file())
+        found.update(glob.glob(os.path.join(folder, pattern), recursive=True))
+    return [p for p in sorted(found) if os.path.isfile(p)]
 
 
 #: Bytes read at a time from a local file.
@@ -79,12 +78,12 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
         )
     run = Retrieval(items=len(files))
     known = recall.file_stamps(source.name)
-    for file in files:
-        key = file_key(file, folder)
-        shown = display_path(file)
+    prefix = f"{folder}{os.sep}"
+    for name in files:
+        key = name[len(prefix) :] if name.startswith(prefix) else name
         run.present.append(key)
         try:
-            stat = file.stat()
+            stat = os.stat(name)
             previous = known.get(key)
             if (
                 previous is not None
@@ -92,9 +91,12 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
                 and previous.mtime_ns == stat.st_mtime_ns
             ):
                 continue
+            file = Path(name)
             data = read_capped(file, config.http.max_bytes)
         except OSError as exc:
-            run.problems.append(InputError(shown, f"cannot read file: {exc.strerror}"))
+            run.problems.append(
+                InputError(display_path(Path(name)), f"cannot read file: {exc.strerror}")
+            )
             continue
         except InputError as exc:
             run.problems.append(exc)
@@ -106,19 +108,10 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
         run.documents.append(
             Retrieved(
                 kind=DocumentKind.DUMP,
-                locator=shown,
+                locator=display_path(file),
                 body=data,
                 key=key,
                 encoding=source.encoding,
             )
         )
     return run
-
-
-def file_key(file: Path, folder: Path) -> str:
-    """Files are remembered by their path relative to the config folder (the glob found
-    them under it, so no file system call is needed), or by their absolute path."""
-    try:
-        return file.relative_to(folder).as_posix()
-    except ValueError:
-        return file.as_posix()
