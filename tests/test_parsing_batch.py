@@ -35,7 +35,7 @@ def test_a_large_batch_uses_workers_and_matches_one_process() -> None:
     texts = {d.key: p.text for d, p in zip(docs, prepared, strict=True) if isinstance(p, Prepared)}
     known = frozenset().union(*(p.candidates for p in prepared if isinstance(p, Prepared)))
 
-    parsed = parse_documents(docs, profile, known=known, texts=texts, language=None)
+    parsed = list(parse_documents(docs, profile, known=known, texts=texts, language=None))
     context = batch._ParseContext(known, texts, None)
     assert parsed == [batch._parse(d, profile, context) for d in docs]
     titles = {p.article.title for p in parsed if not isinstance(p, Failure) and p.article}

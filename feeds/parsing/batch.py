@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar, cast
@@ -57,7 +57,7 @@ class Prepared:
 
 def prepare_dumps(documents: Sequence[Retrieved], profile: Profile) -> list[Prepared | Failure]:
     """Decode each dump and collect its teaser evidence."""
-    return _map(_prepare, documents, profile, None)
+    return list(_map(_prepare, documents, profile, None))
 
 
 def parse_documents(
@@ -67,8 +67,10 @@ def parse_documents(
     known: frozenset[str],
     texts: dict[str, str],
     language: str | None,
-) -> list[ParsedDocument | Failure]:
-    """Parse each document (dumps with their decoded ``texts`` and the ``known`` teasers)."""
+) -> Iterator[ParsedDocument | Failure]:
+    """Parse each document (dumps with their decoded ``texts`` and the ``known`` teasers),
+    yielding results in the order of the documents as soon as they are ready: the caller
+    can store the first while the workers parse the rest."""
     context = _ParseContext(known, texts, language)
     return _map(_parse, documents, profile, context)
 
@@ -122,20 +124,20 @@ def _map(
     documents: Sequence[Retrieved],
     profile: Profile,
     context: _Item,
-) -> list[_Result]:
+) -> Iterator[_Result]:
     workers = _workers(len(documents))
     if workers < 2:
-        return [work(d, profile, context) for d in documents]
+        for document in documents:
+            yield work(document, profile, context)
+        return
     global _job
     _job = (work, documents, profile, context)
     try:
         chunks = [(i, min(i + CHUNK, len(documents))) for i in range(0, len(documents), CHUNK)]
         fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
-            results: list[_Result] = []
             for part in pool.map(_run_chunk, chunks):
-                results.extend(cast(list[_Result], part))
-            return results
+                yield from cast(list[_Result], part)
     finally:
         _job = None
 
