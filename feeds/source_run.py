@@ -202,13 +202,10 @@ class SourceRun:
 
     def _parse_and_ingest(self, retrieval: Retrieval) -> _Stored:
         stored = _Stored(figures=RunFigures(items=retrieval.items))
-        texts, known, stored.failed = self._teaser_evidence(retrieval)
-        # Decoded dumps are parsed from their text: their bytes can go.
-        documents = [
-            replace(d, body=b"") if d.key in texts else d
-            for d in retrieval.documents
-            if d.key not in stored.failed
-        ]
+        known, stored.failed = self._teaser_evidence(retrieval)
+        # Dumps are decoded again where they are parsed: holding every decoded text of a
+        # large batch until then would cost more memory than decoding twice costs time.
+        documents = [d for d in retrieval.documents if d.key not in stored.failed]
         retrieval.documents.clear()
         if not documents and not self.early:
             return stored
@@ -217,7 +214,7 @@ class SourceRun:
 
         self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
         results = parse_documents(
-            documents, self.profile, known=known, texts=texts, language=self.source.language
+            documents, self.profile, known=known, language=self.source.language
         )
         for document, result in itertools.chain(self.early, zip(documents, results, strict=True)):
             self.at = document.locator
@@ -237,20 +234,19 @@ class SourceRun:
 
         self.progress(f"{self.source.name}: {document.locator}")
         (result,) = parse_documents(
-            [document], self.profile, known=frozenset(), texts={}, language=self.source.language
+            [document], self.profile, known=frozenset(), language=self.source.language
         )
         self.early.append((document, result))
 
     def _teaser_evidence(
         self, retrieval: Retrieval
-    ) -> tuple[dict[str, str], frozenset[str], dict[str, SourceError]]:
-        """For dumps: decoded texts, and the paragraph keys known to be teasers (shown by
-        two or more dumps of the source, or the lead of a stored release)."""
-        texts: dict[str, str] = {}
+    ) -> tuple[frozenset[str], dict[str, SourceError]]:
+        """For dumps: the paragraph keys known to be teasers (shown by two or more dumps
+        of the source, or the lead of a stored release), and the dumps that failed."""
         failed: dict[str, SourceError] = {}
         dumps = [d for d in retrieval.documents if d.kind is DocumentKind.DUMP]
         if not dumps:
-            return texts, frozenset(), failed
+            return frozenset(), failed
         from feeds.parsing.batch import Failure, prepare_dumps
 
         memory = self.store.memory
@@ -260,14 +256,13 @@ class SourceRun:
             if isinstance(prepared, Failure):
                 failed[document.key] = prepared.error()
                 continue
-            texts[document.key] = prepared.text
             self.report.warnings.extend(prepared.warnings)
             memory.remember_paragraphs(self.source.name, document.key, prepared.candidates)
             keys.update(prepared.lines)
         counts = memory.paragraph_counts(self.source.name, keys)
         known = {k for k, n in counts.items() if n >= 2}
         known |= self.store.releases.known_texts(keys)
-        return texts, frozenset(known), failed
+        return frozenset(known), failed
 
     def _ingest(self, kind: DocumentKind, result: ParsedDocument, stored: _Stored) -> None:
         source = self.source

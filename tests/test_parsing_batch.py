@@ -28,15 +28,14 @@ def test_a_large_batch_uses_workers_and_matches_one_process() -> None:
     docs = documents(16)
     assert len(docs) >= batch.PARALLEL_FROM and batch._workers(len(docs)) >= 2
 
-    prepared = prepare_dumps(docs, profile)
+    prepared = list(prepare_dumps(docs, profile))
     alone = [batch._prepare(d, profile, None) for d in docs]
     assert prepared == alone
     assert isinstance(prepared[7], Failure) and prepared[7].where == "dumps/x.bin"
-    texts = {d.key: p.text for d, p in zip(docs, prepared, strict=True) if isinstance(p, Prepared)}
     known = frozenset().union(*(p.candidates for p in prepared if isinstance(p, Prepared)))
 
-    parsed = list(parse_documents(docs, profile, known=known, texts=texts, language=None))
-    context = batch._ParseContext(known, texts, None)
+    parsed = list(parse_documents(docs, profile, known=known, language=None))
+    context = batch._ParseContext(known, None)
     assert parsed == [batch._parse(d, profile, context) for d in docs]
     titles = {p.article.title for p in parsed if not isinstance(p, Failure) and p.article}
     assert len(titles) == 5

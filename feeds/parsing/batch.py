@@ -45,9 +45,9 @@ class Failure:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A dump decoded, with what the teaser evidence needs from it."""
+    """What the teaser evidence needs from a dump (its text is not kept: a large batch is
+    decoded again where it is parsed, rather than held in memory)."""
 
-    text: str
     warnings: tuple[str, ...]
     #: Keys of the paragraphs near its top that may be sidebar teasers.
     candidates: frozenset[str]
@@ -55,9 +55,9 @@ class Prepared:
     lines: frozenset[str]
 
 
-def prepare_dumps(documents: Sequence[Retrieved], profile: Profile) -> list[Prepared | Failure]:
-    """Decode each dump and collect its teaser evidence."""
-    return list(_map(_prepare, documents, profile, None))
+def prepare_dumps(documents: Sequence[Retrieved], profile: Profile) -> Iterator[Prepared | Failure]:
+    """Decode each dump and collect its teaser evidence, in the order of the documents."""
+    return _map(_prepare, documents, profile, None)
 
 
 def parse_documents(
@@ -65,20 +65,18 @@ def parse_documents(
     profile: Profile,
     *,
     known: frozenset[str],
-    texts: dict[str, str],
     language: str | None,
 ) -> Iterator[ParsedDocument | Failure]:
-    """Parse each document (dumps with their decoded ``texts`` and the ``known`` teasers),
+    """Parse each document (dumps with the ``known`` teasers),
     yielding results in the order of the documents as soon as they are ready: the caller
     can store the first while the workers parse the rest."""
-    context = _ParseContext(known, texts, language)
+    context = _ParseContext(known, language)
     return _map(_parse, documents, profile, context)
 
 
 @dataclass(frozen=True)
 class _ParseContext:
     known: frozenset[str]
-    texts: dict[str, str]
     language: str | None
 
 
@@ -89,7 +87,6 @@ def _prepare(document: Retrieved, profile: Profile, _: object) -> Prepared | Fai
         return Failure(exc.where, exc.reason)
     text = decoded.text
     return Prepared(
-        text=text,
         warnings=tuple(decoded.warnings),
         candidates=frozenset(candidate_keys(text, profile)),
         lines=frozenset(paragraph_key(line) for line in normalise_lines(text) if line),
@@ -105,7 +102,6 @@ def _parse(
             document,
             profile,
             known=context.known,
-            text=context.texts.get(document.key),
             language=context.language,
         )
     except SourceError as exc:

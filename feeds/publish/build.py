@@ -21,7 +21,7 @@ from pathlib import Path
 
 from feeds import __version__
 from feeds.errors import PublishError
-from feeds.model import Entry, Section, Site
+from feeds.model import Section, Site
 from feeds.publish.paths import INDEX_FILE, STATUS_FILE, archive_files
 from feeds.publish.plan import Planner
 from feeds.publish.writer import OutputWriter
@@ -74,18 +74,13 @@ def publish(
             planner = Planner(
                 state.feeds, state.releases, feed_ids(settings.sections), settings.feed_size
             )
-            loaded: dict[str, Entry] = {}
-            if full:
-                plan, everything = planner.full()
-                loaded = {e.id: e for e in everything}
-            else:
-                plan = planner.changes()
+            plan = planner.full() if full else planner.changes()
             produced: set[str] = set()
             if full or not plan.empty:
                 # The renderers (feedgen, jinja2, lxml) load only when there is work.
                 from feeds.publish.render import Renderer
 
-                produced = Renderer(settings, state, loaded).write(plan, writer, report)
+                produced = Renderer(settings, state).write(plan, writer, report)
             writer.write(STATUS_FILE, status_bytes(status))
             if report.failures:
                 raise _Abandoned

@@ -10,9 +10,9 @@ feed's head is read without loading the others.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from typing import Protocol
 
-from feeds.model import Entry, Section
+from feeds.model import Entry
 from feeds.sections import ALL
 from feeds.store.interface import FeedIndex
 
@@ -21,7 +21,16 @@ def newest_first(entries: Iterable[Entry]) -> list[Entry]:
     return sorted(entries, key=lambda e: (e.published, e.updated, e.id), reverse=True)
 
 
-def feeds_of(entry: Entry) -> tuple[str, ...]:
+class _Placed(Protocol):
+    @property
+    def hidden(self) -> bool: ...
+    @property
+    def section(self) -> str: ...
+    @property
+    def extra_sections(self) -> tuple[str, ...]: ...
+
+
+def feeds_of(entry: _Placed) -> tuple[str, ...]:
     """The feeds that show an entry: none while it is hidden, else the feed of every
     release, its section's and its topical sections'."""
     if entry.hidden:
@@ -41,19 +50,6 @@ def page_number(seq: int, page_size: int) -> int:
 
 def page_span(number: int, page_size: int) -> tuple[int, int]:
     return (number - 1) * page_size + 1, number * page_size
-
-
-@dataclass(frozen=True)
-class FeedView:
-    """What to publish of one feed."""
-
-    section: Section
-    #: The subscription document's entries, newest first.
-    head: list[Entry]
-    #: Every archive page number of the feed, ascending (for the links between pages).
-    numbers: list[int]
-    #: The archive pages to render: number -> entries, newest first.
-    pages: dict[int, list[Entry]] = field(default_factory=dict)
 
 
 def archive_overflow(index: FeedIndex, feed: str, feed_size: int) -> set[int]:

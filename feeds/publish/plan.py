@@ -24,8 +24,8 @@ class Plan:
     full: bool
     #: Feed id -> archive page numbers to render (a listed feed always renders its head).
     feeds: dict[str, set[int]] = field(default_factory=dict)
-    #: Release pages to render.
-    releases: list[Entry] = field(default_factory=list)
+    #: Ids of the entries whose release pages to render.
+    releases: list[str] = field(default_factory=list)
     #: Release pages to remove (their entry moved or was hidden).
     gone: list[str] = field(default_factory=list)
     #: Archive pages left without entries: (feed id, page number).
@@ -49,16 +49,15 @@ class Planner:
         self.feed_ids = list(feeds)
         self.feed_size = feed_size
 
-    def full(self) -> tuple[Plan, list[Entry]]:
-        """Everything, from every entry (loaded once and returned for rendering)."""
-        entries = self.releases.entries(include_hidden=True)
+    def full(self) -> Plan:
+        """Everything, from every entry's place (no release is decoded here)."""
         self.index.clear()
-        plan = Plan(full=True, shown=[e.id for e in entries])
-        for entry in entries:
-            self.index.place(entry.id, feeds_of(entry), entry.published, entry.updated)
-            if not entry.hidden:
-                self.index.set_page(entry.id, entry.page_path)
-                plan.releases.append(entry)
+        plan = Plan(full=True)
+        for place in self.releases.placements():
+            self.index.place(place.id, feeds_of(place), place.published, place.updated)
+            if not place.hidden:
+                self.index.set_page(place.id, place.page_path)
+                plan.releases.append(place.id)
         for feed in self.feed_ids:
             archive_overflow(self.index, feed, self.feed_size)
             numbers = sorted(
@@ -66,7 +65,7 @@ class Planner:
             )
             self.index.set_pages(feed, numbers)
             plan.feeds[feed] = set(numbers)
-        return plan, entries
+        return plan
 
     def changes(self) -> Plan:
         """What the entries changed since the last publish touch."""
@@ -96,7 +95,7 @@ class Planner:
             plan.gone.append(old)
         self.index.set_page(entry.id, new)
         if not entry.hidden:
-            plan.releases.append(entry)
+            plan.releases.append(entry.id)
 
     def _pages_to_render(self, feed: str, touched: Iterable[int], plan: Plan) -> set[int]:
         """The touched pages that still hold entries, and the neighbours of any page that

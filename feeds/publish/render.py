@@ -3,7 +3,7 @@ the index and the OPML list, each checked before it is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
 from pathlib import Path
 
@@ -11,7 +11,7 @@ from feeds.errors import PublishError
 from feeds.model import Entry, Section, Site
 from feeds.publish.build import PublishReport, PublishSettings
 from feeds.publish.jsonfeed import render_json_feed
-from feeds.publish.membership import FeedView, page_span
+from feeds.publish.membership import page_span
 from feeds.publish.opml import render_opml
 from feeds.publish.pages import (
     PER_SECTION,
@@ -35,23 +35,21 @@ from feeds.store.interface import State
 
 
 class Renderer:
-    """Renders the files of a plan, loading each entry it needs once."""
+    """Renders the files of a plan one document at a time: a rebuild of a large history
+    holds one archive page's entries in memory, not the whole feed."""
 
-    def __init__(self, settings: PublishSettings, state: State, loaded: dict[str, Entry]) -> None:
+    def __init__(self, settings: PublishSettings, state: State) -> None:
         self.settings = settings
         self.site = settings.site
         sections = [all_section(settings.site), *settings.sections]
         self.sections: Sequence[Section] = sections
         self.by_id = {s.id: s for s in sections}
         self.state = state
-        self.loaded = loaded
         self.titles = {s.id: s.title for s in settings.sections}
 
     def entries(self, ids: Sequence[str]) -> list[Entry]:
-        missing = [i for i in ids if i not in self.loaded]
-        if missing:
-            self.loaded.update(self.state.releases.by_ids(missing))
-        return [self.loaded[i] for i in ids if i in self.loaded]
+        found = self.state.releases.by_ids(ids)
+        return [found[i] for i in ids if i in found]
 
     def write(self, plan: Plan, writer: OutputWriter, report: PublishReport) -> set[str]:
         produced: set[str] = set()
@@ -74,65 +72,39 @@ class Renderer:
                     continue
                 writer.write(path, body)
 
+        index, size = self.state.feeds, self.settings.feed_size
         for section in self.sections:
-            if section.id in plan.feeds:
-                emit(f"{section.id}/", partial(self._feed_files, section, plan.feeds[section.id]))
-        for entry in plan.releases:
-            emit(entry.page_path, partial(self._release_file, entry))
+            if section.id not in plan.feeds:
+                continue
+            numbers = index.pages(section.id)
+            emit(f"{section.id}/", partial(self._head_files, section, numbers))
+            for number in sorted(plan.feeds[section.id]):
+                ids = index.archived_members(section.id, *page_span(number, size))
+                where = archive_feed_path(section.id, number)
+                emit(where, partial(self._archive_files, section, number, ids, numbers))
+        for start in range(0, len(plan.releases), _BATCH):
+            batch = self.entries(plan.releases[start : start + _BATCH])
+            for entry in batch:
+                emit(entry.page_path, partial(self._release_file, entry))
         if plan.full or plan.feeds:
             emit(INDEX_FILE, self._index_file)
         if plan.full:
             emit(OPML_FILE, lambda: {OPML_FILE: render_opml(self.sections, site=self.site)})
         return produced
 
-    def view(self, section: Section, numbers: Iterable[int]) -> FeedView:
-        index, size = self.state.feeds, self.settings.feed_size
-        pages = {
-            n: self.entries(index.archived_members(section.id, *page_span(n, size)))
-            for n in sorted(numbers)
-        }
-        head = self.entries(index.head(section.id, size))
-        return FeedView(section, head, index.pages(section.id), pages)
-
-    def _feed_files(self, section: Section, numbers: Iterable[int]) -> dict[str, bytes]:
-        view = self.view(section, numbers)
-        files = self._feed_documents(view)
-        files[section_page_path(section.id)] = render_section_page(
-            section, view.head, site=self.site, archive=view.numbers
+    def _head_files(self, section: Section, numbers: Sequence[int]) -> dict[str, bytes]:
+        """A feed's subscription documents and its section page."""
+        site, head = (
+            self.site,
+            self.entries(self.state.feeds.head(section.id, self.settings.feed_size)),
         )
-        for number, entries in view.pages.items():
-            files[archive_page_path(section.id, number)] = render_section_page(
-                section, entries, site=self.site, archive=view.numbers, number=number
-            )
-        return files
-
-    def _feed_documents(self, view: FeedView) -> dict[str, bytes]:
-        site, section, numbers = self.site, view.section, view.numbers
         base = f"{site.public_url}{section.id}/"
         files: dict[str, bytes] = {}
-        for number, entries in view.pages.items():
-            at = numbers.index(number)
-            doc = FeedDocument(
-                section=section,
-                entries=entries,
-                self_url=site.public_url + archive_feed_path(section.id, number),
-                html_url=f"{base}index.html",
-                current_url=f"{base}atom.xml",
-                prev_archive=site.public_url + archive_feed_path(section.id, numbers[at - 1])
-                if at
-                else None,
-                next_archive=site.public_url + archive_feed_path(section.id, numbers[at + 1])
-                if at + 1 < len(numbers)
-                else None,
-                is_archive=True,
-                section_titles=self.titles,
-            )
-            files[archive_feed_path(section.id, number)] = render_atom(site, doc)
         last = numbers[-1] if numbers else None
         for name, render in (("atom.xml", render_atom), ("rss.xml", render_rss)):
             doc = FeedDocument(
                 section=section,
-                entries=view.head,
+                entries=head,
                 self_url=f"{base}{name}",
                 html_url=f"{base}index.html",
                 prev_archive=site.public_url + archive_feed_path(section.id, last)
@@ -143,9 +115,41 @@ class Renderer:
             )
             files[f"{section.id}/{name}"] = render(site, doc)
         files[f"{section.id}/feed.json"] = render_json_feed(
-            section, view.head, site=site, section_titles=self.titles
+            section, head, site=site, section_titles=self.titles
+        )
+        files[section_page_path(section.id)] = render_section_page(
+            section, head, site=site, archive=numbers
         )
         return files
+
+    def _archive_files(
+        self, section: Section, number: int, ids: Sequence[str], numbers: Sequence[int]
+    ) -> dict[str, bytes]:
+        """One archive page of a feed, as Atom (RFC 5005) and as a section page."""
+        site, entries = self.site, self.entries(ids)
+        base = f"{site.public_url}{section.id}/"
+        at = list(numbers).index(number)
+        doc = FeedDocument(
+            section=section,
+            entries=entries,
+            self_url=site.public_url + archive_feed_path(section.id, number),
+            html_url=f"{base}index.html",
+            current_url=f"{base}atom.xml",
+            prev_archive=site.public_url + archive_feed_path(section.id, numbers[at - 1])
+            if at
+            else None,
+            next_archive=site.public_url + archive_feed_path(section.id, numbers[at + 1])
+            if at + 1 < len(numbers)
+            else None,
+            is_archive=True,
+            section_titles=self.titles,
+        )
+        return {
+            archive_feed_path(section.id, number): render_atom(site, doc),
+            archive_page_path(section.id, number): render_section_page(
+                section, entries, site=site, archive=numbers, number=number
+            ),
+        }
 
     def _release_file(self, entry: Entry) -> dict[str, bytes]:
         section = self.by_id.get(entry.section, self.sections[0])
@@ -154,6 +158,10 @@ class Renderer:
     def _index_file(self) -> dict[str, bytes]:
         heads = [(s, self.entries(self.state.feeds.head(s.id, PER_SECTION))) for s in self.sections]
         return {INDEX_FILE: render_index(heads, site=self.site)}
+
+
+#: Release pages rendered per batch of entries read from the state.
+_BATCH = 256
 
 
 def check(path: str, body: bytes, site: Site, output: Path) -> None:

@@ -5,13 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import zoneinfo
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
 from feeds.model import Entry, ReleaseKind, Sighting
 from feeds.store.codec import release_from_json
 from feeds.store.database import Database
+from feeds.store.interface import Placement
 
 _ENTRY = "id, release, section, extra_sections, published, updated, first_seen, page_path, hidden"
 
@@ -69,6 +70,23 @@ class EntryReader:
                 entry = self._entry(row)
                 found[entry.id] = entry
         return found
+
+    def placements(self) -> Iterator[Placement]:
+        """Every entry's place (hidden ones too), read without decoding its release."""
+        rows = self.db.execute(
+            "SELECT id, section, extra_sections, hidden, published, updated, page_path "
+            "FROM entries ORDER BY seq"
+        )
+        for row in rows.fetchall():
+            yield Placement(
+                id=row[0],
+                section=row[1],
+                extra_sections=tuple(json.loads(row[2])),
+                hidden=bool(row[3]),
+                published=parse_iso(row[4]),
+                updated=parse_iso(row[5]),
+                page_path=row[6],
+            )
 
     def entry(self, entry_id: str) -> Entry | None:
         row = self.db.execute(f"SELECT {_ENTRY} FROM entries WHERE id=?", (entry_id,)).fetchone()

@@ -83,6 +83,19 @@ class EntryRow:
     keys_version: int
 
 
+@dataclass(frozen=True)
+class Placement:
+    """Where an entry shows, without its release: what publishing places in feeds."""
+
+    id: str
+    section: str
+    extra_sections: tuple[str, ...]
+    hidden: bool
+    published: dt.datetime
+    updated: dt.datetime
+    page_path: str
+
+
 class Releases(Protocol):
     """Entries, their sightings and their match keys."""
 
@@ -116,6 +129,7 @@ class Releases(Protocol):
     def changed(self) -> list[Entry]: ...
     def mark_shown(self, entry_ids: Iterable[str] | None = None) -> None: ...
     def by_ids(self, entry_ids: Iterable[str]) -> dict[str, Entry]: ...
+    def placements(self) -> Iterator[Placement]: ...
 
 
 class SourceMemory(Protocol):
