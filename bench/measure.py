@@ -2,10 +2,12 @@
 
 * CPU: ``os.wait4`` returns the child's resource usage, which includes every
   descendant it waited for; user + sys is the figure.
-* Peak RSS: a thread samples ``/proc`` every few milliseconds and adds up the resident
-  memory of the child and all its descendants (``/proc/PID/task/*/children``); the
-  peak is the larger of that and the child's own ``ru_maxrss`` (exact, but of one
-  process only), so a short spike between two samples is still counted.
+* Peak memory: a thread samples ``/proc`` every few milliseconds and adds up the memory
+  of the child and all its descendants (``/proc/PID/task/*/children``): each process's
+  proportional set size (``smaps_rollup``'s Pss), so pages that forked workers share
+  with their parent count once, not once per process (resident size where Pss is not
+  available); the peak is the larger of that and the child's own ``ru_maxrss`` (exact,
+  but of one process only), so a short spike between two samples is still counted.
 * Files written: files under a folder that are new or whose mtime changed.
 """
 
@@ -55,18 +57,33 @@ def _children(pid: int) -> list[int]:
 
 
 def tree_rss(root: int) -> int:
-    """Resident bytes of ``root`` and every descendant alive now."""
+    """Bytes of memory ``root`` and every descendant alive now use (shared pages
+    divided among the processes sharing them)."""
     total = 0
     stack = [root]
     while stack:
         pid = stack.pop()
-        try:
-            with open(f"/proc/{pid}/statm") as handle:
-                total += int(handle.read().split()[1]) * PAGE_SIZE
-        except (OSError, IndexError, ValueError):
+        used = _process_memory(pid)
+        if used is None:
             continue
+        total += used
         stack.extend(_children(pid))
     return total
+
+
+def _process_memory(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 class _Sampler(threading.Thread):

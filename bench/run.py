@@ -61,8 +61,9 @@ by hand).  Method and cases: [bench/README.md](bench/README.md).
 **Method.** Each case runs `python -m feeds refresh -c CONFIG --quiet` in a child
 process, three times, and reports the median of each figure. *Wall* is the time from
 start to exit; *CPU* is user + sys of the child and the processes it waited for
-(`wait4`); *peak RSS* is the most resident memory of the whole process tree, sampled
-from `/proc` every 5 ms (and never less than the child's own `ru_maxrss`); *files
+(`wait4`); *peak RSS* is the most memory of the whole process tree, sampled from
+`/proc` every 5 ms as each process's proportional set size, so pages forked workers
+share with their parent count once (and never less than the child's own `ru_maxrss`); *files
 written* counts files under `output/` that are new or whose mtime changed; *requests*
 are counted by the fixture site (listing and article pages, split by status;
 robots.txt apart).  Cold runs start from an empty state and output folder; "nothing
