@@ -456,3 +456,33 @@ def test_merge_keeps_the_version_with_a_body() -> None:
     assert merge_releases(ARTICLE, 1, CUT_COPY, 1) == (ARTICLE, 1)
     assert merge_releases(ARTICLE, 1, CUT_COPY, 3) == (ARTICLE, 1)
     assert merge_releases(CUT_COPY, 3, ARTICLE, 1, older=True) == (ARTICLE, 1)
+
+
+def test_two_releases_of_one_title_and_month_get_pages_of_their_own(
+    store: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids that share their first characters (as some do among a hundred thousand) still
+    give two page names."""
+    import feeds.ingest as ingest_module
+
+    real = ingest_module.mint_id  # type: ignore[attr-defined]
+
+    def shared_start(authority: str, seen: dt.date, key: str, attempt: int = 0) -> str:
+        digest = real(authority, seen, key, attempt).rsplit("/", 1)[1]
+        return f"tag:{authority},{seen.isoformat()}:release/abcdef{digest[:10]}"
+
+    monkeypatch.setattr(ingest_module, "mint_id", shared_start)
+    first = replace(ARTICLE, lead="The first meeting of the month took place in Minsk today.")
+    second = replace(
+        ARTICLE,
+        lead="A second and unrelated gathering was held in Astana by other delegations.",
+        paragraphs=("A second and unrelated gathering was held in Astana.",),
+        date=ARTICLE.date + dt.timedelta(days=1) if ARTICLE.date else None,
+    )
+    ids = [ingest(store, r, f"dumps/{n}.txt").entry_id for n, r in enumerate((first, second))]
+    pages = {e.id: e.page_path for e in store.entries()}
+    folder = pages[ids[0]].rsplit("-", 1)[0]
+    assert pages == {
+        ids[0]: f"{folder}-abcdef.html",
+        ids[1]: f"{folder}-{ids[1].rsplit('/', 1)[1][:8]}.html",
+    }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import zoneinfo
 
-from feeds.ingest.ids import mint_id, page_path, slugify
+from feeds.ingest.ids import mint_id, page_paths, slugify
 
 
 def test_mint_id_is_a_stable_tag_uri() -> None:
@@ -31,5 +31,10 @@ def test_slugify() -> None:
 def test_page_path_is_in_the_month_of_the_release_in_the_site_zone() -> None:
     moscow = zoneinfo.ZoneInfo("Europe/Moscow")
     late = dt.datetime(2024, 5, 31, 22, 30, tzinfo=dt.UTC)  # already June in Moscow
-    path = page_path("A meeting", late, "tag:feeds,2024-06-01:release/abcdef123456", moscow)
-    assert path == "releases/2024/06/a-meeting-abcdef.html"
+    names = page_paths("A meeting", late, "tag:feeds,2024-06-01:release/abcdef123456", moscow)
+    assert names == [
+        "releases/2024/06/a-meeting-abcdef.html",
+        "releases/2024/06/a-meeting-abcdef12.html",
+        "releases/2024/06/a-meeting-abcdef1234.html",
+        "releases/2024/06/a-meeting-abcdef123456.html",
+    ]

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from feeds.ingest.dating import UpdatedClock, published_instant
-from feeds.ingest.ids import mint_id, page_path
+from feeds.ingest.ids import mint_id, page_paths
 from feeds.ingest.keys import KEYS_VERSION, match_keys
 from feeds.ingest.match import find_match
 from feeds.ingest.merge import SOURCE_RANK, merge_releases
@@ -147,12 +147,16 @@ class Ingestor:
                 published=published,
                 updated=self.clock.next(now),
                 first_seen=now,
-                page_path=page_path(release.title, published, entry_id, self.zone),
+                page_path=self._free_page(release.title, published, entry_id),
                 keys=match_keys(release),
                 keys_version=KEYS_VERSION,
             )
         )
         return entry_id
+
+    def _free_page(self, title: str, published: dt.datetime, entry_id: str) -> str:
+        names = page_paths(title, published, entry_id, self.zone)
+        return next((n for n in names if not self.releases.page_taken(n)), names[-1])
 
     def _enrich(
         self, entry_id: str, incoming: Release, rank: int, origin: Origin, now: dt.datetime

@@ -35,8 +35,13 @@ def slugify(text: str, limit: int = 60) -> str:
     return slug or "release"
 
 
-def page_path(title: str, published: dt.datetime, entry_id: str, zone: zoneinfo.ZoneInfo) -> str:
-    """``releases/YYYY/MM/<slug>-<id part>.html``, in the month of the release's date."""
+def page_paths(
+    title: str, published: dt.datetime, entry_id: str, zone: zoneinfo.ZoneInfo
+) -> list[str]:
+    """``releases/YYYY/MM/<slug>-<id part>.html``, in the month of the release's date:
+    the names to try in turn.  Six characters of the id tell releases apart almost
+    always; when two of the same title and month share them, a longer part does."""
     local = published.astimezone(zone)
-    suffix = entry_id.rsplit("/", 1)[-1][:6]
-    return f"releases/{local:%Y}/{local:%m}/{slugify(title)}-{suffix}.html"
+    digest = entry_id.rsplit("/", 1)[-1]
+    folder = f"releases/{local:%Y}/{local:%m}/{slugify(title)}"
+    return [f"{folder}-{digest[:n]}.html" for n in range(6, len(digest) + 1, 2)]

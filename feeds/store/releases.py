@@ -144,6 +144,10 @@ class SqliteReleases(EntryReader):
             self.db.execute("SELECT 1 FROM entries WHERE id=?", (entry_id,)).fetchone() is not None
         )
 
+    def page_taken(self, path: str) -> bool:
+        found = self.db.execute("SELECT 1 FROM entries WHERE page_path=?", (path,))
+        return found.fetchone() is not None
+
     def updated_taken(self, moment: dt.datetime) -> bool:
         found = self.db.execute("SELECT 1 FROM entries WHERE updated=?", (iso(moment),))
         return found.fetchone() is not None
