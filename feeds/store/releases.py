@@ -156,66 +156,19 @@ class SqliteReleases(EntryReader):
 
     def insert(self, row: EntryRow) -> None:
         seq = self.db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM entries").fetchone()[0]
-        keys = row.keys
-        self.db.execute(
-            "INSERT INTO entries (id, seq, kind, release, content_hash, section, extra_sections, "
-            "published, updated, first_seen, page_path, hidden, source_rank, url, title_key, "
-            "lead_key, date, observed, text_key, keys_version, date_own) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
-            (
-                row.id,
-                seq,
-                row.release.kind.value,
-                release_to_json(row.release),
-                row.content_hash,
-                row.section,
-                json.dumps(list(row.extra_sections)),
-                iso(row.published),
-                iso(row.updated),
-                iso(row.first_seen),
-                row.page_path,
-                row.rank,
-                keys.url,
-                keys.title_key,
-                keys.lead_key,
-                keys.date.isoformat() if keys.date else None,
-                keys.text_key,
-                row.keys_version,
-                int(keys.date_own),
-            ),
-        )
+        columns = {"id": row.id, "seq": seq, **_stored_columns(row), "hidden": 0}
+        names = ", ".join(columns)
+        marks = ", ".join("?" * len(columns))
+        self.db.execute(f"INSERT INTO entries ({names}) VALUES ({marks})", list(columns.values()))
         self._index_chunks(seq, row.keys.chunks)
 
     def rewrite(self, row: EntryRow) -> None:
         """Replace what is stored of an existing entry (its id and seq stay)."""
         keys = row.keys
         seq = self.db.execute("SELECT seq FROM entries WHERE id=?", (row.id,)).fetchone()[0]
-        self.db.execute(
-            "UPDATE entries SET kind=?, release=?, content_hash=?, section=?, extra_sections=?, "
-            "published=?, updated=?, first_seen=?, page_path=?, source_rank=?, url=?, "
-            "title_key=?, lead_key=?, date=?, text_key=?, keys_version=?, date_own=?, changed=1 "
-            "WHERE id=?",
-            (
-                row.release.kind.value,
-                release_to_json(row.release),
-                row.content_hash,
-                row.section,
-                json.dumps(list(row.extra_sections)),
-                iso(row.published),
-                iso(row.updated),
-                iso(row.first_seen),
-                row.page_path,
-                row.rank,
-                keys.url,
-                keys.title_key,
-                keys.lead_key,
-                keys.date.isoformat() if keys.date else None,
-                keys.text_key,
-                row.keys_version,
-                int(keys.date_own),
-                row.id,
-            ),
-        )
+        columns = {**_stored_columns(row), "changed": 1}
+        assignments = ", ".join(f"{name}=?" for name in columns)
+        self.db.execute(f"UPDATE entries SET {assignments} WHERE id=?", [*columns.values(), row.id])
         old = [r[0] for r in self.db.execute("SELECT chunk FROM entry_chunks WHERE seq=?", (seq,))]
         if sorted(old) != sorted(set(keys.chunks)):
             self.db.connection.executemany(
@@ -275,3 +228,27 @@ class SqliteReleases(EntryReader):
             "UPDATE entries SET hidden=?, changed=1 WHERE id=?", (int(hidden), entry_id)
         )
         return cursor.rowcount > 0
+
+
+def _stored_columns(row: EntryRow) -> dict[str, object]:
+    """The columns an entry row sets, whether it is inserted or rewritten."""
+    keys = row.keys
+    return {
+        "kind": row.release.kind.value,
+        "release": release_to_json(row.release),
+        "content_hash": row.content_hash,
+        "section": row.section,
+        "extra_sections": json.dumps(list(row.extra_sections)),
+        "published": iso(row.published),
+        "updated": iso(row.updated),
+        "first_seen": iso(row.first_seen),
+        "page_path": row.page_path,
+        "source_rank": row.rank,
+        "url": keys.url,
+        "title_key": keys.title_key,
+        "lead_key": keys.lead_key,
+        "date": keys.date.isoformat() if keys.date else None,
+        "text_key": keys.text_key,
+        "keys_version": row.keys_version,
+        "date_own": int(keys.date_own),
+    }
