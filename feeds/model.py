@@ -49,6 +49,13 @@ class DateOrigin(enum.StrEnum):
         """True when the date is the release's own, not an estimate."""
         return self in _OWN
 
+    @property
+    def stated(self) -> bool:
+        """True when the text states the date: the release's own, or a date phrase that
+        opens its lead.  A mentioned date may be about something else (an anniversary
+        recalls the year it marks), so it bounds nothing."""
+        return self in _OWN or self is DateOrigin.LEAD
+
 
 _OWN = frozenset(
     {

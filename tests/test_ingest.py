@@ -107,6 +107,38 @@ def test_article_then_teaser_is_only_a_sighting(store: State) -> None:
     assert len(entry.sightings) == 2
 
 
+#: A copy without a title line: the title made from its lead, the body complete.
+UNTITLED = replace(
+    ARTICLE,
+    title="On 3 March 2025, the CSTO Secretariat held a working meeting with experts of the "
+    "member states on preparations for the joint training of crisis response units planned "
+    "for the autumn",
+    title_derived=True,
+    date=None,
+    date_origin=DateOrigin.NONE,
+)
+
+
+@pytest.mark.parametrize("untitled_first", [True, False])
+def test_a_copy_without_a_title_line_takes_the_real_title_whenever_it_comes(
+    store: State, untitled_first: bool
+) -> None:
+    later = NOW + dt.timedelta(hours=1)
+    order = [(UNTITLED, "dumps/ajax.txt"), (ARTICLE, "dumps/beta.txt")]
+    if not untitled_first:
+        order.reverse()
+    first = ingest(store, *order[0])
+    second = ingest(store, *order[1], now=later)
+    assert second.entry_id == first.entry_id
+    entry = store.entry(first.entry_id)
+    assert entry is not None
+    assert entry.release.title == ARTICLE.title
+    assert not entry.release.title_derived
+    assert entry.release.date == dt.date(2025, 3, 3)
+    assert entry.release.date_origin is DateOrigin.HEADER
+    assert len(store.entries()) == 1
+
+
 def test_prefix_and_edited_teasers_match_the_article(store: State) -> None:
     article = ingest(store, ARTICLE, "dumps/beta.txt").entry_id
     cut = brief("On 3 March 2025, the CSTO Secretariat held a working meeting with experts of")

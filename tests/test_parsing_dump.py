@@ -239,3 +239,34 @@ def test_derived_titles_take_no_stray_spacing() -> None:
 def test_the_newest_sidebar_date_dates_the_copy(seed: str, observed: dt.date | None) -> None:
     text = decode_bytes((SAMPLES / seed).read_bytes(), locator=seed).text
     assert parse_dump(text, locator=seed, rules=RULES).observed == observed
+
+
+def test_a_recalled_year_never_dates_a_sidebar() -> None:
+    # An anniversary teaser names the year it marks; a year-less "this year" teaser below
+    # it must take its year from the stated dates around, and the anniversary stays
+    # between them.
+    sidebar = [
+        "On 12 May 2025, the CSTO Secretariat hosted a briefing for the diplomatic corps.",
+        "The Council of Defence Ministers marks its anniversary: it was set up on 11 May "
+        "2003 in Dushanbe.",
+        "On 11 May this year, staff of the Secretariat completed a course on crisis response.",
+        "On 10 May 2025, the Joint Staff held consultations on the planning of trainings.",
+    ]
+    text = "\n".join(
+        [
+            *sidebar,
+            "",
+            "The CSTO Secretary General met the Ambassador of Mongolia",
+            "",
+            "The sides discussed cooperation in the fight against drug trafficking.",
+        ]
+    )
+    doc = parse_dump(text, locator="anniversary.txt", rules=RULES)
+    assert doc.article is not None
+    assert doc.article.title == "The CSTO Secretary General met the Ambassador of Mongolia"
+    assert [(t.date, t.date_origin) for t in doc.others] == [
+        (dt.date(2025, 5, 12), DateOrigin.LEAD),
+        (dt.date(2025, 5, 11), DateOrigin.MENTION),
+        (dt.date(2025, 5, 11), DateOrigin.LEAD),
+        (dt.date(2025, 5, 10), DateOrigin.LEAD),
+    ]

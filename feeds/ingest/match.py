@@ -34,6 +34,12 @@ def _dates_agree(k: Candidate, keys: MatchKeys, *, exact: bool) -> bool:
     return dates_compatible(k.date, keys.date, exact=exact and k.date_own and keys.date_own)
 
 
+def _titles_agree(title: str, other: str) -> bool:
+    """Two articles with similar leads are one release when their titles are alike, or
+    when one has no title of its own (a copy without a title line: the lead decides)."""
+    return not title or not other or similar_title(title, other) >= 0.5
+
+
 def _near(repo: Releases, *texts: str) -> list[Candidate]:
     query = list(dict.fromkeys(c for t in texts if t for c in chunks(t)))
     return repo.by_chunks(query, shared_needed(query)) if query else []
@@ -103,7 +109,7 @@ def _match_article(
         if k.kind is ReleaseKind.BRIEF:
             if _dates_agree(k, keys, exact=False):
                 return k.id
-        elif _dates_agree(k, keys, exact=True) and (similar_title(title, k.title_key) >= 0.5):
+        elif _dates_agree(k, keys, exact=True) and _titles_agree(title, k.title_key):
             return k.id
     found = repo.last_full_sighting(source, locator)
     if found is not None and not url_conflict(found) and _dates_agree(found, keys, exact=True):

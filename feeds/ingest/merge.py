@@ -44,6 +44,9 @@ def merge_releases(
     else:
         winner, other, new_rank = stored, incoming, stored_rank
     merged = winner
+    if merged.title_derived and not other.title_derived:
+        # A copy without a title line (its title made from the lead) takes the real one.
+        merged = replace(merged, title=other.title, title_derived=False)
     if merged.url is None and other.url is not None and other.kind is ReleaseKind.FULL:
         merged = replace(merged, url=other.url)
     merged = _dated(merged, other)

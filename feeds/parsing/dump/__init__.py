@@ -12,8 +12,10 @@ a title is still found above a body cut mid-word, or at the very end.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from feeds.errors import ParseError
-from feeds.model import DateOrigin, ParsedDocument
+from feeds.model import ParsedDocument
 from feeds.parsing.dates import match_header_date
 from feeds.parsing.dump.body import article_release, is_static
 from feeds.parsing.dump.header import find_header
@@ -23,10 +25,13 @@ from feeds.profile.dump import DumpRules
 
 __all__ = ["derive_title", "parse_dump", "teaser_candidates"]
 
-#: Teaser dates that say when the copy was made: their own date lines or opening phrases.
-_STATED = frozenset({DateOrigin.TEASER_LINE, DateOrigin.LEAD})
 LOW_CONFIDENCE = "title found without a date anchor: the first title-like line above body text"
 STATIC_PAGE = "a static background page, not news: left out of the feeds"
+UNTITLED = (
+    "no title line (the lead stands in the sidebar and again below it, as in a partial, "
+    "AJAX-loaded copy): the title is the lead's first sentence until a copy with its "
+    "title arrives"
+)
 
 
 def parse_dump(
@@ -48,13 +53,18 @@ def parse_dump(
     others = teaser_releases(teasers(list(dump.lines[: header.title]), rules), rules, header.date)
     # The sidebar reflects the crawl date: its newest dated teaser dates the copy.
     observed = max(
-        (t.date for t in others if t.date is not None and t.date_origin in _STATED), default=None
+        (t.date for t in others if t.date is not None and t.date_origin.stated), default=None
     )
-    if is_static(lines[header.title], header, rules):
+    if not header.untitled and is_static(lines[header.title], header, rules):
         return ParsedDocument(locator, None, others, (STATIC_PAGE,), observed)
-    if header.guessed:
+    if header.untitled:
+        warnings.append(UNTITLED)
+    elif header.guessed:
         warnings.append(LOW_CONFIDENCE)
     article = article_release(lines, header, dump.contacts, dump.signature_images, rules, warnings)
+    if header.untitled:
+        title = derive_title(article.lead or lines[header.title], rules)
+        article = replace(article, title=title, title_derived=True)
     return ParsedDocument(
         locator=locator,
         article=article,

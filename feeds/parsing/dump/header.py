@@ -59,6 +59,8 @@ class Header:
     glued: str = ""
     #: True when no anchor fixed the title (an undated page): a reasoned guess.
     guessed: bool = False
+    #: True when the copy has no title line at all: the title is made from the lead.
+    untitled: bool = False
 
 
 def find_header(dump: Dump, rules: DumpRules, known: frozenset[str], locator: str) -> Header:
@@ -71,18 +73,16 @@ def find_header(dump: Dump, rules: DumpRules, known: frozenset[str], locator: st
         repeated = finder.repeated_lead()
         if repeated is not None:
             # The article's lead stands in its own sidebar and again below: the title, if
-            # the copy has one, is right above the second.
+            # the copy has one, is right above the second.  A partial (AJAX-loaded) copy
+            # has none; the lead then names the article as its sidebar teaser does.
             first, second = repeated
             above = second - 1
             if above <= first or not (
                 finder.title_like(above, strict=True) or finder.period_title_shape(above)
             ):
-                raise ParseError(
-                    locator,
-                    "no article title found (the article's lead stands in its own sidebar and "
-                    "again below it without a title line: a partial, AJAX-loaded copy?)",
-                )
-            header = Header(title=above, body_start=second, guessed=True)
+                header = Header(title=second, body_start=second, guessed=True, untitled=True)
+            else:
+                header = Header(title=above, body_start=second, guessed=True)
         else:
             header = finder.undated(0)
     if header is None:

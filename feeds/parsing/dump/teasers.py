@@ -75,30 +75,52 @@ def teaser_releases(
 ) -> tuple[Release, ...]:
     """One release per teaser, dated by its own line or by the best evidence."""
     dated: list[tuple[dt.date | None, DateOrigin]] = [_own_or_text(t, rules) for t in found]
-    # A year-less "On 7 February" takes the year of its nearest dated neighbour.
+    # A year-less "On 7 February" takes the year of its nearest neighbour with a stated
+    # date (a mentioned date may be a year the text recalls).
     for n, teaser in enumerate(found):
         phrase = opening_date_phrase(teaser.lines[0], rules)
         if dated[n][0] is None and phrase is not None and phrase.year is None:
             neighbours = [
                 d
-                for m, (d, _) in sorted(enumerate(dated), key=lambda md: (abs(md[0] - n), md[0]))
-                if d is not None and m != n
+                for m, (d, o) in sorted(enumerate(dated), key=lambda md: (abs(md[0] - n), md[0]))
+                if d is not None and o.stated and m != n
             ]
             if neighbours:
                 resolved = resolve_year(phrase.day, phrase.month, neighbours)
                 if resolved >= rules.earliest_date:
                     dated[n] = (resolved, DateOrigin.LEAD)
+    # An announcement mentions a day still to come, an anniversary the year it marks:
+    # a mentioned date stays within the stated dates around it (newest first).
+    for n, (date, origin) in enumerate(dated):
+        if origin is DateOrigin.MENTION and date is not None:
+            newer, older = _around(dated, n, stated=True)
+            if newer is not None and date > newer:
+                dated[n] = (newer, origin)
+            elif older is not None and date < older:
+                dated[n] = (older, origin)
     releases = []
     for n, teaser in enumerate(found):
         date, origin = dated[n]
-        newer = next((d for d, _ in reversed(dated[:n]) if d is not None), None)
-        older = next((d for d, _ in dated[n + 1 :] if d is not None), None)
+        newer, older = _around(dated, n, stated=False)
         if older is None and newer is None and host_date is not None:
             # No dated neighbour at all: a sidebar shows releases of the time the page was
             # copied, which is no earlier than the page's own date.
             older = host_date
         releases.append(_release(teaser, date, origin, older, newer, rules, host_date))
     return tuple(releases)
+
+
+def _around(
+    dated: list[tuple[dt.date | None, DateOrigin]], n: int, *, stated: bool
+) -> tuple[dt.date | None, dt.date | None]:
+    """The nearest dates above and below teaser ``n`` (only stated ones with ``stated``)."""
+
+    def usable(date: dt.date | None, origin: DateOrigin) -> bool:
+        return date is not None and (origin.stated or not stated)
+
+    newer = next((d for d, o in reversed(dated[:n]) if usable(d, o)), None)
+    older = next((d for d, o in dated[n + 1 :] if usable(d, o)), None)
+    return newer, older
 
 
 def _own_or_text(teaser: _Teaser, rules: DumpRules) -> tuple[dt.date | None, DateOrigin]:
@@ -124,12 +146,6 @@ def _release(
     host_date: dt.date | None,
 ) -> Release:
     paragraphs = teaser.lines
-    if origin is DateOrigin.MENTION and date is not None:
-        # An announcement mentions a day still to come: its place in the sidebar says more.
-        if before is not None and date > before:
-            date = before
-        if after is not None and date < after:
-            date = after
     if date is None and (after is not None or before is not None):
         date = estimate(after, before)
         origin = DateOrigin.NEIGHBOURS
