@@ -55,8 +55,11 @@ class _Recall:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def file_stamps(self, source: str) -> dict[str, FileStamp]:
-        return self.store.memory.file_stamps(source)
+    def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
+        return self.store.memory.file_dates(source)
+
+    def file_stamp(self, source: str, path: str) -> FileStamp | None:
+        return self.store.memory.file_stamp(source, path)
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         return self.store.memory.validators(url)
@@ -295,7 +298,7 @@ class SourceRun:
         for key in failed:
             memory.remember_paragraphs(name, key, ())
         if isinstance(self.source, DumpSourceConfig):
-            memory.forget_files(name, retrieval.present)
+            memory.forget_files(name, retrieval.gone)
         for url, (etag, last_modified) in retrieval.validators.items():
             if url not in failed:
                 memory.save_validators(url, etag, last_modified)

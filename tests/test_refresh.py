@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sqlite3
 from pathlib import Path
 
 import feedparser
@@ -349,6 +350,28 @@ def test_deleted_dump_stays_published(tmp_path: Path) -> None:
     assert len(stored(config)) == 19
     titles = [e.title for e in feed(config).entries]
     assert any(t.startswith("At the Permanent Council of the CSTO") for t in titles)
+    # The state forgets the file, not its release: four files are remembered.
+    with sqlite3.connect(config.parent / "state" / "feeds.sqlite") as db:
+        remembered = [r[0] for r in db.execute("SELECT path FROM files ORDER BY path")]
+    assert remembered == [f"dumps/{p.name}" for p in SAMPLES[:4]]
+
+
+def test_a_touched_dump_is_read_but_not_parsed_again(tmp_path: Path) -> None:
+    config = new_project(tmp_path)
+    add(config, *SAMPLES)
+    run_refresh(config)
+    touched = config.parent / "dumps" / SAMPLES[0].name
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    report = run_refresh(config, NOW + dt.timedelta(hours=1))
+    (dumps,) = report.sources
+    assert (dumps.new, dumps.changed, dumps.seen) == (0, 0, 0)
+    assert report.publish.rendered == []
+    # Its new mtime is remembered: the next run does not even read it.
+    with sqlite3.connect(config.parent / "state" / "feeds.sqlite") as db:
+        (mtime,) = db.execute(
+            "SELECT mtime_ns FROM files WHERE path=?", (f"dumps/{SAMPLES[0].name}",)
+        ).fetchone()
+    assert mtime == touched.stat().st_mtime_ns
 
 
 # --- hide and unhide -------------------------------------------------------------------

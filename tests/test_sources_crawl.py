@@ -313,8 +313,11 @@ class Memory:
     since_full: int | None = None
     usual: int = 0
 
-    def file_stamps(self, source: str) -> dict[str, FileStamp]:
+    def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
         return {}
+
+    def file_stamp(self, source: str, path: str) -> FileStamp | None:
+        return None
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         return None, None

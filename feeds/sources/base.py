@@ -14,7 +14,8 @@ from feeds.model import FileStamp, Retrieved
 class Recall(Protocol):
     """What a source may know of earlier runs."""
 
-    def file_stamps(self, source: str) -> dict[str, FileStamp]: ...
+    def file_dates(self, source: str) -> dict[str, tuple[int, int]]: ...
+    def file_stamp(self, source: str, path: str) -> FileStamp | None: ...
     def validators(self, url: str) -> tuple[str | None, str | None]: ...
     def listing_fingerprint(self, source: str, url: str) -> str | None: ...
     def listing_count(self, source: str, page: str) -> int: ...
@@ -47,9 +48,9 @@ class Retrieval:
     items: int = 0
     #: Requests sent (live sources), for the progress display.
     requests: int = 0
-    #: Files whose stamp changed (keyed like ``Retrieved.key``), and every file present.
+    #: Files whose stamp changed (keyed like ``Retrieved.key``), and known files now gone.
     stamps: dict[str, FileStamp] = field(default_factory=dict)
-    present: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
     #: Listing pages read (html sources).
     pages: list[ListingPage] = field(default_factory=list)
     #: Validators of a document that came back unchanged or was read (feed sources).

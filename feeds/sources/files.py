@@ -18,13 +18,22 @@ from feeds.model import DocumentKind, FileStamp, Retrieved
 from feeds.sources.base import Recall, Retrieval
 
 
-def matching_files(patterns: list[str], folder: Path) -> list[str]:
-    """The files the patterns match (relative ones under ``folder``), sorted.  Strings,
-    not paths, while matching: a folder of ten thousand dumps is listed on every run."""
+def matching_files(patterns: list[str], folder: Path) -> list[tuple[str, int, int]]:
+    """The regular files the patterns match (relative ones under ``folder``), sorted,
+    each with its size and mtime (ns).  Strings and plain numbers, and one ``stat`` per
+    file: a folder of a hundred thousand dumps is listed on every run."""
     found: set[str] = set()
     for pattern in patterns:
         found.update(glob.glob(os.path.join(folder, pattern), recursive=True))
-    return [p for p in sorted(found) if os.path.isfile(p)]
+    files = []
+    for name in sorted(found):
+        try:
+            status = os.stat(name)
+        except OSError:
+            continue  # gone since it was listed
+        if stat_mode.S_ISREG(status.st_mode):
+            files.append((name, status.st_size, status.st_mtime_ns))
+    return files
 
 
 #: Bytes read at a time from a local file.
@@ -77,20 +86,15 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
             "check the source's paths",
         )
     run = Retrieval(items=len(files))
-    known = recall.file_stamps(source.name)
+    known = recall.file_dates(source.name)
     prefix = f"{folder}{os.sep}"
-    for name in files:
+    present: set[str] = set()
+    for name, size, mtime_ns in files:
         key = name[len(prefix) :] if name.startswith(prefix) else name
-        run.present.append(key)
+        present.add(key)
+        if known.get(key) == (size, mtime_ns):
+            continue
         try:
-            stat = os.stat(name)
-            previous = known.get(key)
-            if (
-                previous is not None
-                and previous.size == stat.st_size
-                and previous.mtime_ns == stat.st_mtime_ns
-            ):
-                continue
             file = Path(name)
             data = read_capped(file, config.http.max_bytes)
         except OSError as exc:
@@ -101,8 +105,9 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
         except InputError as exc:
             run.problems.append(exc)
             continue
-        stamp = FileStamp(stat.st_size, stat.st_mtime_ns, hashlib.sha256(data).hexdigest())
+        stamp = FileStamp(size, mtime_ns, hashlib.sha256(data).hexdigest())
         run.stamps[key] = stamp
+        previous = recall.file_stamp(source.name, key) if key in known else None
         if previous is not None and previous.sha256 == stamp.sha256:
             continue  # touched, not changed
         run.documents.append(
@@ -114,4 +119,5 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
                 encoding=source.encoding,
             )
         )
+    run.gone = sorted(known.keys() - present)
     return run

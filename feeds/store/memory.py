@@ -21,12 +21,13 @@ class SqliteMemory:
         ).fetchone()
         return FileStamp(row[0], row[1], row[2]) if row else None
 
-    def file_stamps(self, source: str) -> dict[str, FileStamp]:
-        """Every file of a source at once (one query for a whole folder)."""
+    def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
+        """Size and mtime of every file of a source, in one query: a folder is compared
+        with them on every run, and only a file that differs needs its hash."""
         return {
-            path: FileStamp(size, mtime_ns, sha256)
-            for path, size, mtime_ns, sha256 in self.db.execute(
-                "SELECT path, size, mtime_ns, sha256 FROM files WHERE source=?", (source,)
+            path: (size, mtime_ns)
+            for path, size, mtime_ns in self.db.execute(
+                "SELECT path, size, mtime_ns FROM files WHERE source=?", (source,)
             )
         }
 
@@ -62,11 +63,9 @@ class SqliteMemory:
             )
         return counts
 
-    def forget_files(self, source: str, keep: Iterable[str]) -> None:
+    def forget_files(self, source: str, gone: Iterable[str]) -> None:
         """Drop records of files that are gone (their releases stay published)."""
-        kept = set(keep)
-        known = {r[0] for r in self.db.execute("SELECT path FROM files WHERE source=?", (source,))}
-        for path in sorted(known - kept):
+        for path in sorted(gone):
             self.db.execute("DELETE FROM files WHERE source=? AND path=?", (source, path))
             self.db.execute("DELETE FROM file_paragraphs WHERE source=? AND path=?", (source, path))
 

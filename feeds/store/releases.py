@@ -215,7 +215,10 @@ class SqliteReleases(EntryReader):
         ids = [
             r[0]
             for r in self.db.execute(
-                "SELECT id FROM entries WHERE keys_version < ? ORDER BY seq", (version,)
+                # "+seq": found by the keys_version index (almost always nothing), not
+                # by walking every entry in seq order.
+                "SELECT id FROM entries WHERE keys_version < ? ORDER BY +seq",
+                (version,),
             )
         ]
         for entry_id in ids:

@@ -237,6 +237,9 @@ CREATE TABLE crawl_walks (
 # An entry's chunks are read and replaced when it is rewritten.
 _CHUNKS_BY_ENTRY = "CREATE INDEX entry_chunks_seq ON entry_chunks (seq)"
 
+# Every run asks for entries whose keys older rules computed: almost always none.
+_KEYS_VERSION = "CREATE INDEX entries_keys_version ON entries (keys_version)"
+
 
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
@@ -248,6 +251,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "what the output does not show yet", sql=_PUBLISHING_JOURNAL),
     Migration(8, "crawl walks", sql=_CRAWL_WALKS),
     Migration(9, "chunks found by entry", sql=_CHUNKS_BY_ENTRY),
+    Migration(10, "entries found by the version of their keys", sql=_KEYS_VERSION),
 )
 LATEST = MIGRATIONS[-1].version
 
