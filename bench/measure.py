@@ -6,8 +6,9 @@
   of the child and all its descendants (``/proc/PID/task/*/children``): each process's
   proportional set size (``smaps_rollup``'s Pss), so pages that forked workers share
   with their parent count once, not once per process (resident size where Pss is not
-  available); the peak is the larger of that and the child's own ``ru_maxrss`` (exact,
-  but of one process only), so a short spike between two samples is still counted.
+  available).  The child's ``ru_maxrss`` is not used: Linux carries the high-water
+  mark of the image a process replaces at ``exec`` into it, so it would report the
+  harness's own size for every run once the harness has grown.
 * Files written: files under a folder that are new or whose mtime changed.
 """
 
@@ -136,7 +137,7 @@ def run(
         process.returncode = os.waitstatus_to_exitcode(status)
         stderr.seek(0)
         text = stderr.read().decode("utf-8", "replace")
-    peak = max(sampler.peak, usage.ru_maxrss * 1024)
+    peak = sampler.peak
     return Measurement(
         wall=wall,
         user=usage.ru_utime,

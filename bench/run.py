@@ -64,12 +64,12 @@ process, three times, and reports the median of each figure. *Wall* is the time 
 start to exit; *CPU* is user + sys of the child and the processes it waited for
 (`wait4`); *peak RSS* is the most memory of the whole process tree, sampled from
 `/proc` every 5 ms as each process's proportional set size, so pages forked workers
-share with their parent count once (and never less than the child's own `ru_maxrss`); *files
-written* counts files under `output/` that are new or whose mtime changed; *requests*
-are counted by the fixture site (listing and article pages, split by status;
-robots.txt apart).  Cold runs start from an empty state and output folder; "nothing
-new" runs repeat on the warm state; "one new" runs each add one more dump or article
-on top of the previous run's state.  Generated corpora are deterministic (seeded).
+share with their parent count once; *files written* counts files under `output/` that
+are new or whose mtime changed; *requests* are counted by the fixture site (listing and
+article pages, split by status; robots.txt apart).  Cold runs start from an empty state
+and output folder; "nothing new" runs repeat on the warm state; "one new" runs each add
+one more dump or article on top of the previous run's state.  Generated corpora are
+deterministic (seeded).
 
 **Targets** are set for the full sizes (10,000 dumps, 1,000 articles); at smoke scale
 they are shown but not judged.
