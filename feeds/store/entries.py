@@ -21,12 +21,14 @@ STORED_INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
 
 
 def iso(moment: dt.datetime) -> str:
-    """The stored form of an instant."""
-    return moment.astimezone(dt.UTC).strftime(STORED_INSTANT)
+    """The stored form of an instant (``STORED_INSTANT``)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def parse_iso(text: str) -> dt.datetime:
-    return dt.datetime.strptime(text, STORED_INSTANT).replace(tzinfo=dt.UTC)
+    # fromisoformat reads the stored form (with its "Z") many times faster than strptime.
+    moment = dt.datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 class EntryReader:
