@@ -252,7 +252,59 @@ def _serve(row: Row) -> list[str]:
     if row.status != "ok":
         return [f"- {row.status}: {row.note}"]
     data = row.extra.get("serve_bench")
-    lines = ["serve_bench.py reported:", "", "```json", json.dumps(data, indent=1), "```"]
+    if not isinstance(data, dict) or "results" not in data:
+        return ["serve_bench.py reported:", "", "```json", json.dumps(data, indent=1), "```"]
+    results: dict[str, dict[str, dict[str, Any]]] = data["results"]
+    scenarios: dict[str, str] = data.get("scenarios", {})
+    lines = [
+        f"`{data.get('path')}` of the 10,000-release output, {data.get('rounds')} rounds of "
+        f"{data.get('seconds')} s per scenario with wrk (keep-alive), median round shown; "
+        f"{data.get('nginx')}.",
+        "",
+        "| scenario | server | requests/s | p50 ms | p99 ms | max ms | errors |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, title in scenarios.items():
+        for server in ("feeds", "nginx"):
+            m = results.get(server, {}).get(name)
+            if m is None:
+                continue
+            errors = m["socket_errors"] + m["timeouts"] + m["bad_status"]
+            lines.append(
+                f"| {title} | {server} | {m['requests_per_second']:,.0f} | {m['p50_ms']:.2f} | "
+                f"{m['p99_ms']:.2f} | {m['max_ms']:.1f} | {errors} |"
+            )
+    lines += ["", *_serve_verdicts(results)]
+    return lines
+
+
+def _serve_verdicts(results: dict[str, dict[str, dict[str, Any]]]) -> list[str]:
+    """The serving targets, judged from the scenarios' figures."""
+    feeds, nginx = results.get("feeds", {}), results.get("nginx", {})
+    lines = []
+    if "not_modified" in feeds and "not_modified" in nginx:
+        ratio = (
+            feeds["not_modified"]["requests_per_second"]
+            / nginx["not_modified"]["requests_per_second"]
+        )
+        verdict = "met" if ratio >= 0.5 else "**missed**"
+        lines.append(f"- 304s at ≥ 0.5× nginx's rate: {ratio:.2f}× — {verdict}")
+    if "not_modified" in feeds and "gzip" in feeds:
+        ratio = feeds["not_modified"]["requests_per_second"] / feeds["gzip"]["requests_per_second"]
+        verdict = "met" if ratio >= 3 else "**missed**"
+        lines.append(
+            f"- a 304 ≥ 3× cheaper than a gzip 200: {ratio:.2f}× the rate — {verdict} (the gzip "
+            "body comes from the cache kept per path and mtime, so a 200 is cheap too; nginx "
+            "compresses each response)"
+        )
+    if "concurrent" in feeds:
+        worst = feeds["concurrent"]["max_ms"]
+        errors = sum(feeds["concurrent"][k] for k in ("socket_errors", "timeouts", "bad_status"))
+        verdict = "met" if worst < 1000 and errors == 0 else "**missed**"
+        lines.append(
+            f"- 50 connections, no stall, every request under 1 s: slowest {worst:.1f} ms, "
+            f"{errors} errors — {verdict}"
+        )
     return lines
 
 
