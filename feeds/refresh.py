@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from feeds.config import Config
@@ -126,10 +127,17 @@ def publish_state(config: Config, store: Store, *, full: bool = False) -> Publis
     try:
         return publish(store, settings, status_document(config, store), full=full)
     except OSError as exc:
-        # Writes raise OutputError themselves; this is cleaning up or making folders.
+        # Writes raise OutputError themselves; this is cleaning up or making folders.  A
+        # file outside the output folder (the package's own data) is not the output's fault.
+        if exc.filename is not None and not _inside(Path(exc.filename), config.output):
+            raise
         from feeds.publish.writer import output_error
 
         raise output_error(exc, config.output) from None
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:

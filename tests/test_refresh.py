@@ -460,3 +460,33 @@ def test_signature_only_edit_does_not_move_updated(tmp_path: Path) -> None:
     assert again.updated == entry.updated == NOW
     assert report.publish.written == []
     assert output_files(config) == before
+
+
+def test_a_missing_file_outside_the_output_is_not_blamed_on_the_output(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A data file of the package that an install left out is a bug to report, not a
+    # folder the operator must make writable.
+    config = new_project(tmp_path)
+    add(config, SAMPLES[0])
+    missing = tmp_path / "site-packages" / "feeds" / "publish" / "locales" / "en.yaml"
+
+    def publish_without_its_locale(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(missing))
+
+    monkeypatch.setattr("feeds.refresh.publish", publish_without_its_locale)
+    with pytest.raises(FileNotFoundError) as raised:
+        refresh(load_config(config), now=lambda: NOW)
+    assert raised.value.filename == str(missing)
+    # Under the output folder, the same error is the output's: one line, what to do.
+    inside = config.parent / "output" / "news"
+
+    def publish_without_a_folder(*args: object, **kwargs: object) -> None:
+        raise FileNotFoundError(2, "No such file or directory", str(inside))
+
+    monkeypatch.setattr("feeds.refresh.publish", publish_without_a_folder)
+    report = refresh(load_config(config), now=lambda: NOW)
+    assert [str(p) for p in report.problems] == [
+        f"{config.parent / 'output'}: cannot write: No such file or directory, then run "
+        "again (files already published are unchanged)"
+    ]
