@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from itertools import islice
 from typing import TypeVar, cast
 
 from feeds.errors import SourceError, bug_reason
@@ -129,10 +131,17 @@ def _map(
     global _job
     _job = (work, documents, profile, context)
     try:
-        chunks = [(i, min(i + CHUNK, len(documents))) for i in range(0, len(documents), CHUNK)]
+        spans = iter([(i, min(i + CHUNK, len(documents))) for i in range(0, len(documents), CHUNK)])
         fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
-            for part in pool.map(_run_chunk, chunks):
+            # A few chunks in flight per worker, not all: when the caller (ingest) is
+            # slower than the workers, finished results would otherwise pile up here.
+            pending = deque(pool.submit(_run_chunk, span) for span in islice(spans, 2 * workers))
+            while pending:
+                part = pending.popleft().result()
+                following = next(spans, None)
+                if following is not None:
+                    pending.append(pool.submit(_run_chunk, following))
                 yield from cast(list[_Result], part)
     finally:
         _job = None

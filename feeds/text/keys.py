@@ -46,10 +46,11 @@ def collapse(s: str) -> str:
     return _SPACES.sub(" ", plain_spaces(s).replace("\n", " ")).strip()
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 12)
 def paragraph_key(s: str) -> str:
     """A key equal for paragraphs that differ only in case, quotes, dashes, spacing or
-    punctuation.  (Cached: sidebar paragraphs repeat in every dump of a site.)"""
+    punctuation.  (Cached: sidebar paragraphs repeat in every dump of a site; a few
+    thousand recent ones are enough, and each entry holds a whole paragraph.)"""
     # Quotes and dashes are punctuation, so the one substitution covers them; spaces of
     # every kind are split on.
     return " ".join(_NOT_WORD.sub(" ", without_zero_width(s).casefold()).split())
