@@ -512,7 +512,14 @@ def rss_bridge_cases(
 SERVE_BENCH = Path(__file__).with_name("serve_bench.py")
 
 
-def serve_case(root: Path, work: Path, log: Callable[[str], None], timeout: float | None) -> Row:
+def serve_case(
+    root: Path,
+    work: Path,
+    log: Callable[[str], None],
+    timeout: float | None,
+    seconds: int = 5,
+    rounds: int = 3,
+) -> Row:
     """Hands the published folder to ``bench/serve_bench.py`` (feeds serve against
     nginx, measured with wrk) and keeps what it reports."""
     row = Row(
@@ -531,7 +538,12 @@ def serve_case(root: Path, work: Path, log: Callable[[str], None], timeout: floa
     out.unlink(missing_ok=True)
     try:
         result = subprocess.run(
-            [sys.executable, str(script), "--root", str(root / "output"), "--json", str(out)],
+            [
+                sys.executable,
+                str(script),
+                *("--root", str(root / "output"), "--json", str(out)),
+                *("--seconds", str(seconds), "--rounds", str(rounds)),
+            ],
             capture_output=True,
             text=True,
             timeout=timeout,

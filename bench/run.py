@@ -44,10 +44,22 @@ class Scale:
     cold_runs: int | None = None
     #: Seconds one refresh may take before the case is reported as not finished.
     timeout: float = 900.0
+    #: Length and count of each serving scenario's wrk runs.
+    serve_seconds: int = 5
+    serve_rounds: int = 3
 
 
 SCALES = {
-    "tiny": Scale("tiny", releases=12, new_dump_at=(12,), articles=24, runs=1, timeout=120),
+    "tiny": Scale(
+        "tiny",
+        releases=12,
+        new_dump_at=(12,),
+        articles=24,
+        runs=1,
+        timeout=120,
+        serve_seconds=1,
+        serve_rounds=1,
+    ),
     "smoke": Scale("smoke", releases=200, new_dump_at=(200,), articles=160, timeout=300),
     "full": Scale("full", releases=10_000, new_dump_at=(1_000, 10_000, 100_000), articles=1_000),
 }
@@ -262,7 +274,9 @@ def run_all(
         _log("== serving")
         if scale.releases in dump_projects or not cases.SERVE_BENCH.exists():
             root = dump_projects.get(scale.releases, work)
-            row = cases.serve_case(root, work, _log, scale.timeout)
+            row = cases.serve_case(
+                root, work, _log, scale.timeout, scale.serve_seconds, scale.serve_rounds
+            )
         else:
             row = cases.Row(
                 "serve",
