@@ -12,8 +12,9 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config
 from feeds.errors import (
@@ -24,11 +25,13 @@ from feeds.errors import (
 from feeds.ingest import Ingestor
 from feeds.lock import exclusive
 from feeds.model import HealthStatus, SourceHealth
-from feeds.profile import profile_for
 from feeds.publish.build import PublishReport, PublishSettings, publish
 from feeds.sections import SectionRules
 from feeds.source_run import Progress, SourceReport, SourceRun
 from feeds.store import Store
+
+if TYPE_CHECKING:
+    from feeds.profile import Profile
 
 __all__ = ["Progress", "RefreshReport", "SourceReport", "locked_state", "open_state", "refresh"]
 
@@ -92,7 +95,7 @@ def refresh(
     """Run every source (or one), then publish.  Raises only for config/lock/state errors.
 
     ``full`` makes html sources read every listing page, not only the new ones."""
-    profile = profile_for(config)
+    profile = _profile_loader(config)
     sources = [s for s in config.sources if only is None or s.name == only]
     with locked_state(config) as store:
         report = RefreshReport()
@@ -113,6 +116,22 @@ def refresh(
             report.publish = PublishReport(failures=[exc])
         report.notices.extend(_ping_hub(config, report.publish.written))
         return report
+
+
+def _profile_loader(config: Config) -> Callable[[], Profile]:
+    """The site profile, loaded when a document first needs it: a run with nothing new
+    to parse never does.  Overrides are checked now, since they may be wrong; the
+    packaged profile on its own is known to load."""
+
+    @cache
+    def load() -> Profile:
+        from feeds.profile import profile_for
+
+        return profile_for(config)
+
+    if any(config.profile.values()):
+        load()
+    return load
 
 
 def publish_state(config: Config, store: Store, *, full: bool = False) -> PublishReport:

@@ -27,11 +27,11 @@ from feeds.model import (
     Retrieved,
     SourceHealth,
 )
-from feeds.profile import Profile
 from feeds.store import Store
 
 if TYPE_CHECKING:
     from feeds.parsing.batch import Failure
+    from feeds.profile import Profile
     from feeds.sources.base import Retrieval
 
 Progress = Callable[[str], None]
@@ -100,7 +100,7 @@ class SourceRun:
     def __init__(
         self,
         config: Config,
-        profile: Profile,
+        profile: Callable[[], Profile],
         store: Store,
         ingestor: Ingestor,
         source: SourceConfig,
@@ -110,7 +110,8 @@ class SourceRun:
         full: bool = False,
     ) -> None:
         self.config = config
-        self.profile = profile
+        #: The site profile, loaded the first time a document needs it.
+        self._profile = profile
         self.store = store
         self.ingestor = ingestor
         self.source = source
@@ -123,6 +124,10 @@ class SourceRun:
         self.full = full
         #: Documents parsed while the source was still being read (crawls).
         self.early: list[tuple[Retrieved, ParsedDocument | Failure]] = []
+
+    @property
+    def profile(self) -> Profile:
+        return self._profile()
 
     def run(self) -> SourceReport:
         report = self.report

@@ -11,10 +11,13 @@ from pathlib import Path
 import feedparser
 import pytest
 
+import feeds.profile
 from feeds.cli import main
-from feeds.config import load_config
+from feeds.config import Config, load_config
+from feeds.errors import ConfigError
 from feeds.lock import exclusive
 from feeds.model import Entry
+from feeds.profile import Profile
 from feeds.refresh import RefreshReport, refresh
 from tests.conftest import BASE_CONFIG
 from tests.support.state import stored_entries
@@ -490,3 +493,34 @@ def test_a_missing_file_outside_the_output_is_not_blamed_on_the_output(
         f"{config.parent / 'output'}: cannot write: No such file or directory, then run "
         "again (files already published are unchanged)"
     ]
+
+
+def test_a_run_with_nothing_to_parse_never_loads_the_site_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = new_project(tmp_path)
+    add(config, *SAMPLES)
+    run_refresh(config)
+    loads: list[str] = []
+    real = feeds.profile.profile_for
+
+    def counted(loaded: Config) -> Profile:
+        loads.append(loaded.where)
+        return real(loaded)
+
+    monkeypatch.setattr(feeds.profile, "profile_for", counted)
+    run_refresh(config, NOW + dt.timedelta(hours=1))
+    assert loads == []
+    add(config, DATA / "beta.txt")
+    run_refresh(config, NOW + dt.timedelta(hours=2))
+    assert len(loads) == 1
+
+
+def test_profile_overrides_are_checked_even_when_nothing_is_new(tmp_path: Path) -> None:
+    config = new_project(tmp_path)
+    add(config, SAMPLES[0])
+    run_refresh(config)
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + "profile:\n  dump:\n    no_such_rule: 1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no_such_rule"):
+        refresh(load_config(config), now=lambda: NOW + dt.timedelta(hours=1))
