@@ -120,3 +120,17 @@ def test_other_non_feeds(data: bytes) -> None:
 def test_empty_but_valid_feed() -> None:
     data = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></channel></rss>'
     assert parse_feed(data, locator="empty.xml").others == ()
+
+
+def test_a_title_that_is_only_a_control_character_reference_is_no_title() -> None:
+    # "&amp;#1;" in an RSS title is HTML text whose one character is U+0001: cleaned, the
+    # title is empty, so the item is skipped with a warning and its neighbour kept.
+    data = (
+        b'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>P</title>'
+        b"<item><title>&amp;#1;</title><link>https://partner.example.org/0</link></item>"
+        b"<item><title>Kept &amp;#1;item</title><link>https://partner.example.org/1</link></item>"
+        b"</channel></rss>"
+    )
+    parsed = parse_feed(data, locator="controls.xml")
+    assert [r.title for r in parsed.releases] == ["Kept item"]
+    assert parsed.warnings == ("controls.xml: item 1 has no title or no link; skipped",)

@@ -161,11 +161,12 @@ def _release(
 
 
 def _plain_title(entry: Mapping[str, Any]) -> str:
-    """Titles may be typed as HTML: keep their text only."""
+    """Titles may be typed as HTML: keep their text only, cleaned like any other text (a
+    character reference may stand for a control character)."""
     title = entry.get("title", "")
     detail = entry.get("title_detail") or {}
     if isinstance(title, str) and "html" in str(detail.get("type", "")):
-        return " ".join(html_paragraphs(title))
+        return _text(" ".join(html_paragraphs(title)))
     return _text(title)
 
 
