@@ -335,7 +335,7 @@ def _check_places(data: dict[str, Any], folder: Path, problems: Problems) -> Non
     if output == Path(output.anchor):
         problems.add(("output",), f"{what} is the filesystem root: name a folder of its own")
         return
-    if _within(folder, output):
+    if within(folder, output):
         problems.add(
             ("output",),
             f"{what} holds the config folder: name a folder of its own, such as 'output'",
@@ -343,7 +343,7 @@ def _check_places(data: dict[str, Any], folder: Path, problems: Problems) -> Non
         return
     if isinstance(state_value, str):
         state = _place(folder, state_value)
-        if _within(state, output):
+        if within(state, output):
             # The lock file sits beside the state, so this covers both.
             problems.add(
                 ("state",) if "state" in data else ("output",),
@@ -353,7 +353,7 @@ def _check_places(data: dict[str, Any], folder: Path, problems: Problems) -> Non
             )
     for i, item in _items(data, "sources"):
         for key, value, place in _source_paths(item):
-            if _within(_place(folder, place), output):
+            if within(_place(folder, place), output):
                 problems.add(
                     ("sources", i, *key),
                     f"{value!r} reads from inside output {output_value!r}: feeds writes "
@@ -386,8 +386,8 @@ def _place(folder: Path, value: str) -> Path:
         return Path(os.path.normpath(folder / value))
 
 
-def _within(path: Path, folder: Path) -> bool:
-    """True when ``path`` is ``folder`` or below it."""
+def within(path: Path, folder: Path) -> bool:
+    """True when ``path`` is ``folder`` or below it (both resolved)."""
     return path == folder or folder in path.parents
 
 

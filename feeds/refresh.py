@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feeds.config import Config
+from feeds.config import Config, within
 from feeds.errors import (
     FetchError,
     OutputError,
@@ -148,15 +148,13 @@ def publish_state(config: Config, store: Store, *, full: bool = False) -> Publis
     except OSError as exc:
         # Writes raise OutputError themselves; this is cleaning up or making folders.  A
         # file outside the output folder (the package's own data) is not the output's fault.
-        if exc.filename is not None and not _inside(Path(exc.filename), config.output):
+        if exc.filename is not None and not within(
+            Path(exc.filename).resolve(), config.output.resolve()
+        ):
             raise
         from feeds.publish.writer import output_error
 
         raise output_error(exc, config.output) from None
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    return path.resolve().is_relative_to(folder.resolve())
 
 
 def status_document(config: Config, store: Store) -> dict[str, Any]:

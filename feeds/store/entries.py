@@ -16,12 +16,10 @@ from feeds.store.interface import Placement
 
 _ENTRY = "id, release, section, extra_sections, published, updated, first_seen, page_path, hidden"
 
-#: Instants are stored in UTC with microseconds, so that the text sorts as time does.
-STORED_INSTANT = "%Y-%m-%dT%H:%M:%S.%fZ"
-
 
 def iso(moment: dt.datetime) -> str:
-    """The stored form of an instant (``STORED_INSTANT``)."""
+    """The stored form of an instant: UTC with microseconds and a "Z"
+    (``2024-07-25T09:00:00.000000Z``), so that the text sorts as time does."""
     return moment.astimezone(dt.UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
