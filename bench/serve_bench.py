@@ -16,6 +16,10 @@ reported, since other work on the machine makes single runs noisy):
 - ``gzip``: GETs with ``Accept-Encoding: gzip`` -> 200 with a gzip body;
 - ``concurrent``: 50 keep-alive connections of gzip GETs: req/s and latency p50/p99/max.
 
+Each round also takes the CPU time the server's processes used (from /proc) and divides
+it by the requests answered: the cost of a response to the server.  wrk runs on the same
+machine, so the rate also depends on how fast the client reads.
+
 Results go to stdout as a table, and to ``--json`` when given, with the machine's load
 average before and after: other work on the machine moves the figures a lot.
 """
@@ -131,6 +135,9 @@ SCENARIOS = [
 @dataclass(frozen=True)
 class Run:
     requests_per_second: float
+    #: CPU time of the server's processes (user + system) per request answered: what a
+    #: response costs the server, whatever the client on the same machine manages.
+    server_cpu_us: float
     p50_ms: float
     p99_ms: float
     max_ms: float
@@ -290,7 +297,9 @@ def wrk_run(
         *headers,
         f"http://{HOST}:{server.port}{path}",
     ]
+    cpu_before = tree_cpu_seconds(server.process.pid)
     result = subprocess.run(command, capture_output=True, text=True, check=False)
+    cpu_used = tree_cpu_seconds(server.process.pid) - cpu_before
     if result.returncode != 0:
         sys.exit(f"wrk failed ({result.returncode}):\n{result.stdout}{result.stderr}")
     line = next((ln for ln in result.stdout.splitlines() if ln.startswith("REPORT ")), None)
@@ -299,6 +308,7 @@ def wrk_run(
     report: dict[str, int] = json.loads(line.removeprefix("REPORT "))
     return Run(
         requests_per_second=report["requests"] / (report["duration_us"] / 1e6),
+        server_cpu_us=cpu_used * 1e6 / max(report["requests"], 1),
         p50_ms=report["p50_us"] / 1000,
         p99_ms=report["p99_us"] / 1000,
         max_ms=report["max_us"] / 1000,
@@ -309,10 +319,28 @@ def wrk_run(
     )
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its children (nginx's workers), from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue  # gone meanwhile
+        # The command name may hold spaces: the fields start after its closing ")".
+        fields = text[text.rindex(")") + 2 :].split()
+        process, parent = int(stat.parent.name), int(fields[1])
+        if process == pid or parent == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
 def median_run(runs: list[Run]) -> dict[str, Any]:
     """Medians of the rounds, but the worst max latency and all errors added up."""
     return {
         "requests_per_second": round(statistics.median(r.requests_per_second for r in runs)),
+        "server_cpu_us": round(statistics.median(r.server_cpu_us for r in runs), 1),
         "p50_ms": round(statistics.median(r.p50_ms for r in runs), 3),
         "p99_ms": round(statistics.median(r.p99_ms for r in runs), 3),
         "max_ms": round(max(r.max_ms for r in runs), 3),
@@ -363,9 +391,12 @@ def print_table(results: dict[str, dict[str, dict[str, Any]]]) -> None:
             f"{name:<36} {run['p50_ms']:>8.2f} {run['p99_ms']:>8.2f} {run['max_ms']:>8.2f}"
             f" {run['timeouts']:>9}"
         )
-    gz = results["feeds"]["gzip"]["requests_per_second"]
-    not_modified = results["feeds"]["not_modified"]["requests_per_second"]
-    print(f"\nfeeds: a 304 runs at {not_modified / gz:.2f}x the rate of a gzip 200")
+    gz = results["feeds"]["gzip"]["server_cpu_us"]
+    not_modified = results["feeds"]["not_modified"]["server_cpu_us"]
+    print(
+        f"\nfeeds: server CPU per request {not_modified:.1f} us for a 304, {gz:.1f} us for a "
+        f"gzip 200 ({gz / not_modified:.2f}x)"
+    )
 
 
 def main() -> None:
@@ -405,6 +436,7 @@ def main() -> None:
                         print(
                             f"round {round_ + 1} {server.name:<5} {scenario.name:<12}"
                             f" {run.requests_per_second:>10,.0f} req/s"
+                            f"  {run.server_cpu_us:.1f} us CPU/req"
                             f"  p99 {run.p99_ms:.2f} ms  max {run.max_ms:.2f} ms",
                             flush=True,
                         )

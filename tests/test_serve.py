@@ -659,6 +659,37 @@ def test_a_new_version_is_read_again(output: Path, monkeypatch: pytest.MonkeyPat
         assert opens.of("news/rss.xml") == 3
 
 
+def test_requests_ready_together_share_one_stat(
+    output: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settle_at_once(monkeypatch)
+    stats: list[str] = []
+    real_stat = os.stat
+
+    def counting(path: Any, *args: Any, **kwargs: Any) -> os.stat_result:
+        stats.append(os.fspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    with serving(output) as (server, _):
+        tag = server.get("/news/atom.xml").headers["etag"]
+        monkeypatch.setattr(os, "stat", counting)
+        conditional = raw_request("/news/atom.xml", f"If-None-Match: {tag}")
+        # Five pipelined requests arrive in one packet: one round of the loop.
+        reply = exchange(
+            server.port,
+            conditional * 4
+            + raw_request("/news/atom.xml", f"If-None-Match: {tag}", "Connection: close"),
+        )
+        assert reply.count(b"HTTP/1.1 304 Not Modified\r\n") == 5
+        assert stats.count(os.path.join(output, "news", "atom.xml")) == 1
+        # A later round looks again, and finds the new version.
+        replace_file(output / "news/atom.xml", ATOM.replace(b"CSTO", b"ODKB"))
+        stats.clear()
+        assert server.get("/news/atom.xml", If_None_Match=tag).status == 200
+        # The loop's look, then the worker's own as it reads the file.
+        assert stats.count(os.path.join(output, "news", "atom.xml")) >= 2
+
+
 def test_young_files_are_read_on_every_request(
     output: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -21,6 +21,7 @@ from http import HTTPStatus
 
 from feeds.serve.files import (
     GzipCache,
+    Identity,
     Version,
     Versions,
     identity_of,
@@ -45,6 +46,15 @@ class Responder:
         self._max_age = max_age
         self._versions = Versions(_MAX_VERSIONS)
         self._gzip = GzipCache(gzip_cache_bytes)
+        # Identities read by ``stat`` in this round of the loop (see ``new_round``).
+        self._round: dict[str, Identity | None] = {}
+
+    def new_round(self) -> None:
+        """The loop woke for a new batch of events: files are looked at afresh.
+
+        Requests that became ready at the same moment share one ``stat`` per path: an
+        answer is as fresh as the moment the batch arrived, not a syscall per request."""
+        self._round.clear()
 
     def from_memory(self, request: Request) -> Response | None:
         """Answer without touching file contents, or None to leave it to a worker.
@@ -69,11 +79,11 @@ class Responder:
         version = self._versions.get(found.logical)
         if version is None:
             return None
-        try:
-            info = os.stat(version.path)
-        except OSError:
-            return None
-        if identity_of(info) != version.identity:
+        if version.path in self._round:
+            identity = self._round[version.path]
+        else:
+            identity = self._round[version.path] = _identity_at(version.path)
+        if identity != version.identity:
             return None
         gz = _gzip_wanted(request, version)
         answer = _from_validators(request, version, gz)
@@ -155,6 +165,13 @@ class Responder:
             file=fd,
             length=version.size,
         )
+
+
+def _identity_at(path: str) -> Identity | None:
+    try:
+        return identity_of(os.stat(path))
+    except OSError:
+        return None
 
 
 def _gzip_wanted(request: Request, version: Version) -> bool:

@@ -52,7 +52,9 @@ class OutputServer:
             raise
         self._listener.setblocking(False)
         self.server_address: tuple[str, int] = self._listener.getsockname()[:2]
-        responder = Responder(os.fspath(settings.root), settings.max_age, settings.gzip_cache_bytes)
+        self._responder = responder = Responder(
+            os.fspath(settings.root), settings.max_age, settings.gzip_cache_bytes
+        )
         self._clock = Clock()
         self._workers = Workers(settings.workers, responder.from_disk)
         self._selector = selectors.DefaultSelector()
@@ -97,6 +99,7 @@ class OutputServer:
                 events = self._selector.select(timeout)
                 # One reading of the clock serves every deadline set in this round.
                 now = self._clock.tick()
+                self._responder.new_round()
                 for key, mask in events:
                     try:
                         self._dispatch(key.data, mask)
