@@ -70,13 +70,14 @@ class SqliteReleases(EntryReader):
         if not wanted:
             return []
         marks = ", ".join("?" * len(wanted))
+        # Counted on the chunk table alone, then joined: an entry row (with its whole
+        # text) is read only for the few entries that share enough, not once per chunk.
         rows = self.db.execute(
-            f"SELECT {', '.join('e.' + c.strip() for c in _CANDIDATE.split(','))}, "
-            "COUNT(*) AS shared FROM entry_chunks k "
+            f"SELECT {', '.join('e.' + c.strip() for c in _CANDIDATE.split(','))} FROM "
+            "(SELECT k.seq AS seq, COUNT(*) AS shared FROM entry_chunks k "
             "JOIN chunk_counts n ON n.chunk = k.chunk AND n.n <= ? "
-            "JOIN entries e ON e.seq = k.seq "
-            f"WHERE k.chunk IN ({marks}) GROUP BY k.seq HAVING shared >= ? "
-            "ORDER BY shared DESC, e.seq",
+            f"WHERE k.chunk IN ({marks}) GROUP BY k.seq HAVING shared >= ?) s "
+            "JOIN entries e ON e.seq = s.seq ORDER BY s.shared DESC, e.seq",
             [COMMON_CHUNK, *wanted, minimum],
         )
         return [_candidate(row) for row in rows]
