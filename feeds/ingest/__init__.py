@@ -27,7 +27,7 @@ from feeds.ingest.safe import safe_release
 from feeds.model import DateOrigin, Release, ReleaseKind, Site
 from feeds.sections import SectionRules
 from feeds.store.codec import release_to_json
-from feeds.store.interface import EntryRow, Releases, StoredEntry
+from feeds.store.interface import EntryRow, MatchKeys, Releases, StoredEntry
 
 __all__ = ["SOURCE_RANK", "IngestResult", "Ingestor"]
 
@@ -95,7 +95,7 @@ class Ingestor:
         )
         release_hash = _hash(release_to_json(release))
         if match is None:
-            entry_id = self._create(release, rank, origin.section, now)
+            entry_id = self._create(release, keys, rank, origin.section, now)
             self._set_observed(entry_id, release, origin.observed)
             created, changed = True, True
         elif release.kind is ReleaseKind.FULL and self.releases.holds_full_version(
@@ -124,7 +124,12 @@ class Ingestor:
             self.releases.set_observed(entry_id, observed)
 
     def _create(
-        self, release: Release, rank: int, source_section: str | None, now: dt.datetime
+        self,
+        release: Release,
+        keys: MatchKeys,
+        rank: int,
+        source_section: str | None,
+        now: dt.datetime,
     ) -> str:
         published = published_instant(release, now, self.zone)
         key = release.url or f"{release.title}\n{release.date}\n{release.lead}"
@@ -148,7 +153,7 @@ class Ingestor:
                 updated=self.clock.next(now),
                 first_seen=now,
                 page_path=self._free_page(release.title, published, entry_id),
-                keys=match_keys(release),
+                keys=keys,
                 keys_version=KEYS_VERSION,
             )
         )
