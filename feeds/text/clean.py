@@ -24,6 +24,11 @@ _SPACE_CONTROLS = re.compile("[\x0b\x0c]")
 _UNSAFE = re.compile(
     "[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
 )
+# Any character that one of the three steps acts on (escapes begin with ESC or CSI, which
+# are C0/C1 controls): most texts have none, and one search is cheaper than three passes.
+_ACTED_ON = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
+)
 
 
 def without_terminal_escapes(text: str) -> tuple[str, int]:
@@ -50,7 +55,7 @@ def clean_text(text: str) -> str:
     Tab, newline and carriage return stay (they are layout); a form feed or vertical tab
     becomes a space.
     """
-    if text.isprintable():
+    if text.isprintable() or _ACTED_ON.search(text) is None:
         return text
     text = _TERMINAL_ESCAPE.sub("", text)
     text = _SPACE_CONTROLS.sub(" ", text)
