@@ -10,7 +10,6 @@ linked absolutely.  Wording and dates follow the page's language (:mod:`.wording
 from __future__ import annotations
 
 import datetime as dt
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -34,6 +33,7 @@ from feeds.publish.paths import (
     INDEX_FILE,
     OPML_FILE,
     archive_page_path,
+    relative_link,
     section_page_path,
 )
 from feeds.publish.wording import Wording, wording
@@ -76,7 +76,7 @@ class _Page:
 
     def href(self, target: str) -> str:
         """A link from this page to ``target`` (a path under the output folder)."""
-        return posixpath.relpath(target, posixpath.dirname(self.path) or ".")
+        return relative_link(target, self.path)
 
     def feeds(self, section: Section) -> list[_Feed]:
         return [

@@ -24,3 +24,17 @@ def archive_feed_path(section_id: str, number: int) -> str:
 
 def archive_files(section_id: str, number: int) -> tuple[str, str]:
     return archive_feed_path(section_id, number), archive_page_path(section_id, number)
+
+
+def relative_link(target: str, page: str) -> str:
+    """A link from the file ``page`` to the file ``target`` (both output paths).
+
+    What ``posixpath.relpath`` gives for these clean paths, without its two ``getcwd``
+    calls: a page holds dozens of links and a cold run writes thousands of pages."""
+    to, here = target.split("/"), page.split("/")[:-1]
+    common = 0
+    for a, b in zip(to[:-1], here, strict=False):
+        if a != b:
+            break
+        common += 1
+    return "/".join([".."] * (len(here) - common) + to[common:])
