@@ -17,7 +17,6 @@ import errno
 import hashlib
 import os
 import re
-import tempfile
 from pathlib import Path
 
 from feeds.errors import OutputError
@@ -25,7 +24,8 @@ from feeds.store.interface import OutputRegistry
 
 #: Above this many files a run flushes the whole file system once instead of each file.
 MANY_FILES = 500
-#: What :func:`tempfile.mkstemp` makes of our prefix and suffix.
+#: The temporary files of :func:`_replace` (eight characters: earlier versions drew
+#: them at random).
 _TEMPORARY = re.compile(r"\..+\.feeds-[a-z0-9_]{8}\.tmp")
 
 
@@ -142,17 +142,29 @@ def _holds(target: Path, data: bytes, *, trust: bool) -> bool:
 
 
 def _replace(target: Path, data: bytes) -> None:
+    """Write ``data`` beside ``target`` under a temporary name, then rename it over."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(
-        prefix=f".{target.name}.feeds-", suffix=".tmp", dir=target.parent
-    )
+    # One writer at a time holds the lock, and ``_visit`` has cleared the folder of
+    # leftovers: a name made of the process id is free.  (``tempfile.mkstemp`` would
+    # draw a random one and look up the working folder, on every one of thousands.)
+    temporary = target.with_name(f".{target.name}.feeds-{os.getpid() % 10**8:08d}.tmp")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
     try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, 0o644)
+        fd = os.open(temporary, flags, 0o644)
+    except FileExistsError:
+        temporary.unlink()
+        fd = os.open(temporary, flags, 0o644)
+    try:
+        try:
+            os.fchmod(fd, 0o644)  # whatever the umask: the files are for serving
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view) :]
+        finally:
+            os.close(fd)
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        temporary.unlink(missing_ok=True)
         raise
 
 
