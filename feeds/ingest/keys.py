@@ -13,8 +13,6 @@ import datetime as dt
 import zlib
 from difflib import SequenceMatcher
 
-from rapidfuzz.distance import Indel
-
 from feeds.model import DateOrigin, Release
 from feeds.store.interface import MatchKeys
 from feeds.text.keys import paragraph_key
@@ -102,6 +100,9 @@ def similar_text(a: str, b: str) -> bool:
         return False
     # The longest common subsequence bounds the sequence matcher's matches from above:
     # when even it falls short, the slower comparison cannot succeed.
+    # Imported here: a run with nothing new to compare never needs it.
+    from rapidfuzz.distance import Indel
+
     if Indel.normalized_similarity(short, window) < TEXT_SIMILARITY:
         return False
     return SequenceMatcher(None, short, window, autojunk=False).ratio() >= TEXT_SIMILARITY
