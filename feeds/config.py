@@ -2,24 +2,46 @@
 
 Paths are relative to the config file's folder.  Every problem is reported with its
 line (see :mod:`feeds.schema`).
+
+The schema is standard dataclasses that pydantic validates (:mod:`feeds.fields`), and a
+validated config is kept in the user's cache folder (:mod:`feeds.config_cache`): a run
+whose config file is unchanged imports neither pydantic nor the YAML reader, which is
+most of the start-up of a run with nothing new to do.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, Field, ValidationInfo, field_validator, model_validator
-
+from feeds import config_cache
 from feeds.errors import ConfigError
+from feeds.fields import (
+    FORBID_EXTRA,
+    STRICT,
+    Check,
+    Encoding,
+    Flag,
+    Integer,
+    Number,
+    Regex,
+    Tagged,
+    Text,
+    TimeZone,
+    WebUrl,
+    above,
+    at_least,
+)
 from feeds.model import Section, Site
-from feeds.schema import Encoding, Problems, Regex, Schema, TimeZone, WebUrl, validate
-from feeds.yamlfile import read_yaml
+
+if TYPE_CHECKING:
+    from feeds.schema import Problems
 
 RESERVED_SECTION_IDS = frozenset({"all", "releases"})
 _SECTION_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -40,67 +62,83 @@ def _authority(value: str) -> str:
     return value
 
 
-class SiteConfig(Schema):
-    title: str = "Releases"
+def _some(what: str) -> Check:
+    def check(value: list[Any]) -> list[Any]:
+        if not value:
+            raise ValueError(f"expected {what}")
+        return value
+
+    return Check(check)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SiteConfig:
+    __pydantic_config__: ClassVar = FORBID_EXTRA
+
+    title: Text = "Releases"
     url: WebUrl
     public_url: WebUrl
-    language: str = "en"
+    language: Text = "en"
     timezone: TimeZone = "Europe/Moscow"
-    id_authority: Annotated[str, AfterValidator(_authority)] = "feeds"
+    id_authority: Annotated[str, STRICT, Check(_authority)] = "feeds"
 
 
-class HttpSettings(Schema):
+@dataclass(frozen=True, kw_only=True)
+class HttpSettings:
     """How feeds fetches pages (``http:``); the one settings type of the HTTP client."""
 
-    user_agent: str = "feeds/0.1 (+https://feeds.example.org/csto/)"
+    __pydantic_config__: ClassVar = FORBID_EXTRA
+
+    user_agent: Text = "feeds/0.1 (+https://feeds.example.org/csto/)"
     #: Minimum seconds between the starts of two requests to one host.
-    min_delay: float = Field(1.0, ge=0)
+    min_delay: Annotated[Number, at_least(0)] = 1.0
     #: Seconds one attempt may take, from connecting to the last byte of the body.
-    timeout: float = Field(20.0, gt=0)
+    timeout: Annotated[Number, above(0)] = 20.0
     #: Extra attempts after a connection error, a timeout, a 429 or a 5xx.
-    retries: int = Field(3, ge=0)
+    retries: Annotated[Integer, at_least(0)] = 3
     #: Bodies are cut at this many (decoded) bytes and reported as truncated.
-    max_bytes: int = Field(5_000_000, gt=0)
-    per_host_concurrency: int = Field(2, gt=0)
-    respect_robots: bool = True
-    allow_private_addresses: bool = False
+    max_bytes: Annotated[Integer, above(0)] = 5_000_000
+    per_host_concurrency: Annotated[Integer, above(0)] = 2
+    respect_robots: Flag = True
+    allow_private_addresses: Flag = False
     #: Origins (``scheme://host[:port]``) that may be contacted besides those of the
     #: sources, e.g. where the site redirects to.  Any other origin is refused.
-    allowed_origins: frozenset[str] = Field(frozenset(), strict=False)
-    backoff_base: float = Field(0.5, ge=0)
-    backoff_max: float = Field(30.0, ge=0)
+    allowed_origins: frozenset[Text] = frozenset()
+    backoff_base: Annotated[Number, at_least(0)] = 0.5
+    backoff_max: Annotated[Number, at_least(0)] = 30.0
     #: A longer Retry-After is shortened to this.
-    retry_after_max: float = Field(120.0, ge=0)
+    retry_after_max: Annotated[Number, at_least(0)] = 120.0
 
 
-class WebsubConfig(Schema):
+@dataclass(frozen=True, kw_only=True)
+class WebsubConfig:
+    __pydantic_config__: ClassVar = FORBID_EXTRA
+
     hub: WebUrl | None = None
 
 
-class ProfileOverrides(Schema):
+@dataclass(frozen=True, kw_only=True)
+class ProfileOverrides:
     """Keys of the packaged site profile to replace (checked by :mod:`feeds.profile`)."""
 
-    model_config = Schema.model_config | {"strict": False}
+    __pydantic_config__: ClassVar = FORBID_EXTRA
 
-    dump: dict[str, Any] = Field(default_factory=dict)
-    html: dict[str, Any] = Field(default_factory=dict)
+    dump: dict[str, Any] = field(default_factory=dict)
+    html: dict[str, Any] = field(default_factory=dict)
 
 
-class SectionConfig(Schema):
-    id: Annotated[str, AfterValidator(_section_id)]
-    title: str | None = None
-    default: bool = False
+@dataclass(frozen=True, kw_only=True)
+class SectionConfig:
+    __pydantic_config__: ClassVar = FORBID_EXTRA
+
+    id: Annotated[str, STRICT, Check(_section_id)]
+    title: Text | None = None
+    default: Flag = False
     url: WebUrl | None = None
-    match: list[Regex] = Field(default_factory=list)
-    topical: bool = False
-    description: str = ""
-
-    @field_validator("topical")
-    @classmethod
-    def _topical_needs_rules(cls, value: bool, info: ValidationInfo) -> bool:
-        if value and not info.data.get("match"):
-            raise ValueError("a topical section needs match rules")
-        return value
+    match: list[Regex] = field(default_factory=list)
+    #: Needs match rules (checked with the references: see ``_check_references``).
+    topical: Flag = False
+    description: Text = ""
 
     def section(self) -> Section:
         return Section(
@@ -114,81 +152,72 @@ class SectionConfig(Schema):
         )
 
 
-class _SourceBase(Schema):
-    name: str
-    section: str | None = None
-    language: str | None = None
+@dataclass(frozen=True, kw_only=True)
+class _SourceBase:
+    __pydantic_config__: ClassVar = FORBID_EXTRA
+
+    name: Text
+    section: Text | None = None
+    language: Text | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
 class DumpSourceConfig(_SourceBase):
     """``type: dump``: text dumps on disk."""
 
     type: Literal["dump"]
     #: Glob patterns, relative to the config folder.
-    paths: list[str]
+    paths: Annotated[list[Text], _some("at least one glob pattern")]
     encoding: Encoding = "auto"
 
-    @field_validator("paths")
-    @classmethod
-    def _some_paths(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("expected at least one glob pattern")
-        return value
 
-
+@dataclass(frozen=True, kw_only=True)
 class HtmlSourceConfig(_SourceBase):
     """``type: html``: a section listing of the live site and its article pages."""
 
     type: Literal["html"]
     url: WebUrl
     #: How many listing pages to follow.
-    pages: int = Field(1, gt=0)
+    pages: Annotated[Integer, above(0)] = 1
     #: One run in this many reads every listing page; the others stop at the first page
     #: whose items are all known and unchanged.
-    full_walk_every: int = Field(24, gt=0)
+    full_walk_every: Annotated[Integer, above(0)] = 24
 
 
+@dataclass(frozen=True, kw_only=True)
 class FeedSourceConfig(_SourceBase):
     """``type: feed``: an existing RSS or Atom feed, by URL or as a local file."""
 
     type: Literal["feed"]
     url: WebUrl | None = None
-    path: str | None = None
+    path: Text | None = None
 
-    @model_validator(mode="after")
-    def _url_or_path(self) -> FeedSourceConfig:
+    def __post_init__(self) -> None:
         if self.url is None and self.path is None:
             raise ValueError("a feed source needs url: or path:")
         if self.url is not None and self.path is not None:
             raise ValueError("a feed source takes url: or path:, not both")
-        return self
 
 
-SourceConfig = Annotated[
-    DumpSourceConfig | HtmlSourceConfig | FeedSourceConfig, Field(discriminator="type")
-]
+SourceConfig = DumpSourceConfig | HtmlSourceConfig | FeedSourceConfig
 
 
-class ConfigFile(Schema):
+@dataclass(frozen=True, kw_only=True)
+class ConfigFile:
     """The whole of ``sources.yaml``."""
 
-    site: SiteConfig
-    output: str = "output"
-    state: str = "state/feeds.sqlite"
-    feed_size: int = Field(50, gt=0)
-    lock_timeout: float = Field(30.0, ge=0)
-    http: HttpSettings = HttpSettings()
-    websub: WebsubConfig = WebsubConfig()
-    profile: ProfileOverrides = ProfileOverrides()
-    sections: list[SectionConfig]
-    sources: list[SourceConfig]
+    __pydantic_config__: ClassVar = FORBID_EXTRA
 
-    @field_validator("sections")
-    @classmethod
-    def _some_sections(cls, value: list[SectionConfig]) -> list[SectionConfig]:
-        if not value:
-            raise ValueError("expected a non-empty list of sections")
-        return value
+    site: SiteConfig
+    output: Text = "output"
+    state: Text = "state/feeds.sqlite"
+    feed_size: Annotated[Integer, above(0)] = 50
+    lock_timeout: Annotated[Number, at_least(0)] = 30.0
+    http: HttpSettings = field(default_factory=HttpSettings)
+    websub: WebsubConfig = field(default_factory=WebsubConfig)
+    profile: ProfileOverrides = field(default_factory=ProfileOverrides)
+    sections: Annotated[list[SectionConfig], _some("a non-empty list of sections")]
+    sources: list[Annotated[SourceConfig, Tagged("type")]]
 
 
 @dataclass(frozen=True)
@@ -207,6 +236,9 @@ class Config:
     websub_hub: str | None = None
     #: Overrides merged onto the packaged site profile: {"dump": {...}, "html": {...}}.
     profile: Mapping[str, Any] = field(default_factory=dict)
+    #: What :meth:`places` gave when the config was validated (a cached config is used
+    #: only while they are the same: the checks of ``_check_places`` hold for them).
+    checked_places: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -231,6 +263,16 @@ class Config:
         """A path of the config, relative to its folder."""
         return self.folder / relative
 
+    def places(self) -> tuple[str, ...]:
+        """The folders this config writes to and reads from, every link resolved."""
+        found = [self.output, self.state]
+        for source in self.sources:
+            if isinstance(source, DumpSourceConfig):
+                found += [self.folder / _fixed_part(p) for p in source.paths]
+            elif isinstance(source, FeedSourceConfig) and source.path:
+                found.append(self.folder / source.path)
+        return tuple(str(_place(self.folder, str(p))) for p in found)
+
 
 def display_path(path: Path) -> str:
     try:
@@ -240,7 +282,10 @@ def display_path(path: Path) -> str:
 
 
 def load_config(path: str | Path) -> Config:
-    """Read and validate a config file; raise ConfigError listing every problem."""
+    """Read and validate a config file; raise ConfigError listing every problem.
+
+    A config validated before, with the same bytes and the same places on disk, comes
+    from the cache without being validated again."""
     config_path = Path(path)
     where = str(path)
     try:
@@ -249,11 +294,23 @@ def load_config(path: str | Path) -> Config:
         raise ConfigError([f"{where}: config file not found"]) from None
     except OSError as exc:
         raise ConfigError([f"{where}: cannot read config: {exc.strerror or exc}"]) from None
+    resolved = config_path.resolve()
+    cached = config_cache.load(resolved, raw)
+    if isinstance(cached, Config) and cached.places() == cached.checked_places:
+        return cached
+    config = _validate(raw, resolved, where)
+    config_cache.store(resolved, raw, config)
+    return config
+
+
+def _validate(raw: bytes, resolved: Path, where: str) -> Config:
+    from feeds.schema import Problems, validate
+    from feeds.yamlfile import read_yaml
+
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ConfigError([f"{where}: cannot read config: not UTF-8 ({exc.reason})"]) from None
-    resolved = config_path.resolve()
     located = read_yaml(text, display_path(resolved))
     if located.data is None:
         raise ConfigError([f"{located.where}: the config is empty"])
@@ -267,7 +324,7 @@ def load_config(path: str | Path) -> Config:
     _check_places(located.data, folder, problems)
     problems.raise_if_any()
     assert parsed is not None
-    return Config(
+    config = Config(
         path=resolved,
         site=_site(parsed.site),
         output=folder / parsed.output,
@@ -278,8 +335,9 @@ def load_config(path: str | Path) -> Config:
         http=parsed.http,
         lock_timeout=parsed.lock_timeout,
         websub_hub=parsed.websub.hub,
-        profile=parsed.profile.model_dump(),
+        profile=dataclasses.asdict(parsed.profile),
     )
+    return dataclasses.replace(config, checked_places=config.places())
 
 
 def _site(site: SiteConfig) -> Site:
@@ -306,6 +364,8 @@ def _check_references(data: dict[str, Any], problems: Problems) -> None:
             if section_id in seen:
                 problems.add(("sections", i, "id"), f"duplicate section id {section_id!r}")
             seen.add(section_id)
+        if section.get("topical") is True and not section.get("match"):
+            problems.add(("sections", i, "topical"), "a topical section needs match rules")
     if sum(s.get("default") is True for _, s in sections) > 1:
         problems.add_trailing(("sections",), "more than one section has default: true")
     names: set[str] = set()
@@ -369,13 +429,17 @@ def _source_paths(item: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str
     if item.get("type") == "dump" and isinstance(paths, list):
         for j, pattern in enumerate(paths):
             if isinstance(pattern, str) and pattern:
-                parts = Path(pattern).parts
-                fixed = list(itertools.takewhile(lambda p: not _GLOB.search(p), parts))
-                found.append((("paths", j), pattern, str(Path(*fixed)) if fixed else "."))
+                found.append((("paths", j), pattern, _fixed_part(pattern)))
     path = item.get("path")
     if item.get("type") == "feed" and isinstance(path, str) and path:
         found.append((("path",), path, path))
     return found
+
+
+def _fixed_part(pattern: str) -> str:
+    """The folder part of a glob, up to its first wildcard."""
+    fixed = list(itertools.takewhile(lambda p: not _GLOB.search(p), Path(pattern).parts))
+    return str(Path(*fixed)) if fixed else "."
 
 
 def _place(folder: Path, value: str) -> Path:

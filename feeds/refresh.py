@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -186,7 +186,7 @@ def _ping_hub(config: Config, written: Sequence[str]) -> list[str]:
     notices: list[str] = []
     # The hub is the one origin a ping may reach.
     hub_origin = frozenset(o for o in [origin_of(hub)] if o is not None)
-    settings = config.http.model_copy(update={"allowed_origins": hub_origin})
+    settings = replace(config.http, allowed_origins=hub_origin)
     with HttpRetriever(settings) as http:
         for path in changed:
             topic = config.site.public_url + path

@@ -2,23 +2,22 @@
 
 Every problem is reported, each as ``<file>:<line>: <key path>: <what is wrong>``, so a
 typo is found in one go.  Unknown keys are errors: a misspelt key must not pass silently.
+Site profiles are pydantic models (:class:`Schema`); the config is standard dataclasses
+that pydantic validates (see :mod:`feeds.fields`).
 """
 
 from __future__ import annotations
 
-import codecs
+import dataclasses
 import difflib
-import re
-import zoneinfo
+import typing
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, get_args, get_origin
-from urllib.parse import urlsplit
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from feeds.errors import ConfigError
-from feeds.text.urls import WEB_SCHEMES, is_absolute
 from feeds.yamlfile import Located, Path, dotted
 
 
@@ -26,54 +25,6 @@ class Schema(BaseModel):
     """Base of every schema: strict types, unknown keys refused, values frozen."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
-
-# --- field checks -----------------------------------------------------------------------
-
-
-def _web_url(value: str) -> str:
-    if not is_absolute(value):
-        scheme = urlsplit(value).scheme.lower()
-        if scheme == "file":
-            raise ValueError(
-                "file URLs are refused: expected an absolute http(s) URL "
-                "(a feed file on disk goes in path:)"
-            )
-        if len(scheme) > 1 and scheme not in WEB_SCHEMES:
-            raise ValueError(f"{scheme} URLs are refused: expected an absolute http(s) URL")
-        raise ValueError("expected an absolute http(s) URL")
-    return value
-
-
-def _timezone(value: str) -> str:
-    try:
-        zoneinfo.ZoneInfo(value)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r}") from None
-    return value
-
-
-def _encoding(value: str) -> str:
-    if value != "auto":
-        try:
-            codecs.lookup(value)
-        except LookupError:
-            raise ValueError(f"unknown encoding {value!r}") from None
-    return value
-
-
-def _regex(value: str) -> str:
-    try:
-        re.compile(value)
-    except re.error as exc:
-        raise ValueError(f"invalid regular expression: {exc}") from None
-    return value
-
-
-WebUrl = Annotated[str, AfterValidator(_web_url)]
-TimeZone = Annotated[str, AfterValidator(_timezone)]
-Encoding = Annotated[str, AfterValidator(_encoding)]
-Regex = Annotated[str, AfterValidator(_regex)]
 
 
 # --- problems -------------------------------------------------------------------------
@@ -99,6 +50,8 @@ _EXPECTED = {
     "dict_type": "a mapping",
     "model_type": "a mapping",
     "model_attributes_type": "a mapping",
+    "dataclass_type": "a mapping",
+    "dataclass_args_type": "a mapping",
     "date_type": "a date YYYY-MM-DD",
 }
 
@@ -134,13 +87,13 @@ class Problems:
             f"{self.located.locate(full)}: {name + ': ' if name else ''}{message}"
         )
 
-    def extend_from(self, error: ValidationError, model: type[BaseModel], data: Any) -> None:
+    def extend_from(self, error: ValidationError, model: type[Any], data: Any) -> None:
         for detail in error.errors():
             path = _data_path(detail["loc"], data)
             if detail["type"] in ("union_tag_invalid", "union_tag_not_found"):
                 path = (*path, str(detail.get("ctx", {}).get("discriminator", "")).strip("'\""))
             self.add(
-                path, _message(detail, model, data, path), first=detail["type"] == "extra_forbidden"
+                path, _message(detail, model, data, path), first=detail["type"] in _UNKNOWN_KEY
             )
 
     def __bool__(self) -> bool:
@@ -181,14 +134,19 @@ def _data_path(loc: Sequence[int | str], data: Any) -> Path:
     return tuple(path)
 
 
-def _message(detail: ErrorDetails, model: type[BaseModel], data: Any, path: Path) -> str:
+#: How pydantic names a key no field takes: models and dataclasses say it differently.
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")
+_MISSING = ("missing", "missing_keyword_only_argument", "missing_argument")
+
+
+def _message(detail: ErrorDetails, model: type[Any], data: Any, path: Path) -> str:
     kind = detail["type"]
     ctx = detail.get("ctx") or {}
-    if kind == "extra_forbidden":
+    if kind in _UNKNOWN_KEY:
         allowed = _fields_at(model, data, path[:-1])
         hint = difflib.get_close_matches(str(path[-1]), allowed, n=1, cutoff=0.75) if path else []
         return "unknown key" + (f" (did you mean {hint[0]!r}?)" if hint else "")
-    if kind == "missing":
+    if kind in _MISSING:
         return "required key is missing"
     if kind in ("value_error", "assertion_error"):
         return str(ctx.get("error", detail["msg"]))
@@ -214,7 +172,7 @@ def _message(detail: ErrorDetails, model: type[BaseModel], data: Any, path: Path
     return str(detail["msg"])
 
 
-def _fields_at(model: type[BaseModel], data: Any, path: Path) -> list[str]:
+def _fields_at(model: type[Any], data: Any, path: Path) -> list[str]:
     """Key names allowed where ``path`` points (for "did you mean")."""
     current: Any = model
     here = data
@@ -223,16 +181,28 @@ def _fields_at(model: type[BaseModel], data: Any, path: Path) -> list[str]:
         current = _inner(current, part, here)
         if current is None:
             return []
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        return [f.alias or name for name, f in current.model_fields.items()]
-    return []
+    fields = _fields(current)
+    return list(fields) if fields is not None else []
+
+
+def _fields(current: Any) -> dict[str, Any] | None:
+    """The keys a schema class takes and their types; None for anything else."""
+    if not isinstance(current, type):
+        return None
+    if issubclass(current, BaseModel):
+        return {f.alias or name: f.annotation for name, f in current.model_fields.items()}
+    if dataclasses.is_dataclass(current):
+        hints = typing.get_type_hints(current, include_extras=True)
+        return {f.name: hints[f.name] for f in dataclasses.fields(current) if f.init}
+    return None
 
 
 def _inner(current: Any, part: str | int, value: Any) -> Any:
     """The type found one step down from ``current``."""
-    if isinstance(current, type) and issubclass(current, BaseModel):
-        field = current.model_fields.get(str(part))
-        return _unwrap(field.annotation, value) if field is not None else None
+    fields = _fields(current)
+    if fields is not None:
+        annotation = fields.get(str(part))
+        return _unwrap(annotation, value) if annotation is not None else None
     return _unwrap(current, value)
 
 
@@ -242,12 +212,12 @@ def _unwrap(annotation: Any, value: Any) -> Any:
         return _unwrap(get_args(annotation)[0], value)
     if origin in (list, tuple) and get_args(annotation):
         return get_args(annotation)[0]
-    members = [a for a in get_args(annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+    members = [a for a in get_args(annotation) if _fields(a) is not None]
     if members:
         tag = value.get("type") if isinstance(value, dict) else None
         for member in members:
-            literal = member.model_fields.get("type")
-            if literal is not None and tag in get_args(literal.annotation):
+            literal = (_fields(member) or {}).get("type")
+            if literal is not None and tag in get_args(_unwrap(literal, None)):
                 return member
         return members[0]
     return annotation
@@ -259,10 +229,21 @@ def validate(
     """``data`` (default: the whole document) as ``model``; None after reporting problems."""
     data = located.data if data is None else data
     try:
-        return model.model_validate(data)
+        if issubclass(model, BaseModel):
+            return model.model_validate(data)
+        return _adapter(model).validate_python(data)  # a standard dataclass
     except ValidationError as exc:
         problems.extend_from(exc, model, data)
         return None
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def _adapter(model: type[Any]) -> TypeAdapter[Any]:
+    if model not in _ADAPTERS:
+        _ADAPTERS[model] = TypeAdapter(model)
+    return _ADAPTERS[model]
 
 
 def names(values: Iterable[str]) -> str:

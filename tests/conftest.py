@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -31,6 +31,16 @@ sections:
 sources:
   - {{name: dumps, type: dump, paths: ["dumps/*.txt"]}}
 """
+
+
+@pytest.fixture(autouse=True, scope="session")
+def config_cache_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Validated configs go to a folder of the test run, never the user's cache (the
+    feeds processes tests start inherit it too)."""
+    folder = tmp_path_factory.mktemp("xdg-cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ import time
 import tracemalloc
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
@@ -124,7 +125,7 @@ def retriever(
 ) -> HttpRetriever:
     fake = fake or FakeTime()
     return HttpRetriever(
-        BASE.model_copy(update=changes),
+        replace(BASE, **changes),
         transport=httpx.MockTransport(site),
         resolve=resolve,
         sleep=fake.sleep,
@@ -544,7 +545,7 @@ def test_allowed_origins_are_normalised_and_checked() -> None:
     for entry in ("HTTPS://En.Odkb-Csto.org", "https://en.odkb-csto.org:443/news/"):
         assert fetch(site, respect_robots=False, allowed_origins=frozenset({entry})).text == "news"
     with pytest.raises(ValueError, match=r"^not an http or https origin: 'ftp://x.org'$"):
-        HttpRetriever(BASE.model_copy(update=dict(allowed_origins=frozenset({"ftp://x.org"}))))
+        HttpRetriever(replace(BASE, allowed_origins=frozenset({"ftp://x.org"})))
 
 
 @pytest.mark.parametrize(
@@ -1014,16 +1015,15 @@ def test_a_binary_body_is_fetched_but_is_no_text() -> None:
 
 def loopback(server: SiteServer, fake: FakeTime | None = None, **changes: Any) -> HttpRetriever:
     fake = fake or FakeTime()
-    settings = BASE.model_copy(
-        update=dict(
-            timeout=2.0,
-            allow_private_addresses=True,
-            respect_robots=False,
-            allowed_origins=frozenset({server.base_url}),
-        )
+    settings = replace(
+        BASE,
+        timeout=2.0,
+        allow_private_addresses=True,
+        respect_robots=False,
+        allowed_origins=frozenset({server.base_url}),
     )
     return HttpRetriever(
-        settings.model_copy(update=changes),
+        replace(settings, **changes),
         sleep=fake.sleep,
         clock=fake.clock,
         rng=random.Random(7),
@@ -1127,14 +1127,13 @@ class Dripping:
 def test_a_server_sending_a_byte_at_a_time_fails_at_the_deadline(head: bytes) -> None:
     with Dripping(head) as server:
         url = f"http://127.0.0.1:{server.port}/news/"
-        settings = BASE.model_copy(
-            update=dict(
-                timeout=0.5,
-                retries=0,
-                respect_robots=False,
-                allow_private_addresses=True,
-                allowed_origins=frozenset({url}),
-            )
+        settings = replace(
+            BASE,
+            timeout=0.5,
+            retries=0,
+            respect_robots=False,
+            allow_private_addresses=True,
+            allowed_origins=frozenset({url}),
         )
         started = time.monotonic()
         with HttpRetriever(settings) as http, pytest.raises(FetchError) as caught:
@@ -1168,10 +1167,11 @@ def test_the_connection_goes_to_the_checked_address_under_the_host_name() -> Non
     with SiteServer("127.0.0.2") as server:
         server.add("/news/", "news")
         url = f"http://feeds.test:{server.port}/news/"
-        settings = BASE.model_copy(
-            update=dict(
-                respect_robots=False, allow_private_addresses=True, allowed_origins=frozenset({url})
-            )
+        settings = replace(
+            BASE,
+            respect_robots=False,
+            allow_private_addresses=True,
+            allowed_origins=frozenset({url}),
         )
         with HttpRetriever(settings, resolve=lambda host, port: ["127.0.0.2"]) as http:
             assert http.fetch(url).text == "news"
@@ -1203,8 +1203,8 @@ def test_refused_connection_is_retried_then_reported() -> None:
         port = probe.getsockname()[1]
     url = f"http://127.0.0.1:{port}/news/"
     fake = FakeTime()
-    settings = BASE.model_copy(
-        update=dict(retries=1, allow_private_addresses=True, allowed_origins=frozenset({url}))
+    settings = replace(
+        BASE, retries=1, allow_private_addresses=True, allowed_origins=frozenset({url})
     )
 
     with HttpRetriever(settings, sleep=fake.sleep) as http, pytest.raises(FetchError) as caught:

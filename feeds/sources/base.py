@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from feeds.config import Config, HttpSettings
@@ -70,4 +70,4 @@ def http_settings(config: Config, *urls: str) -> HttpSettings:
 
     named = [*config.http.allowed_origins, *config.source_urls, *urls]
     origins = frozenset(o for o in map(origin_of, named) if o is not None)
-    return config.http.model_copy(update={"allowed_origins": origins})
+    return replace(config.http, allowed_origins=origins)

@@ -1,0 +1,145 @@
+"""Validated configs kept between runs: used only while nothing they depend on changed."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from feeds import config_cache
+from feeds.config import load_config
+from feeds.errors import ConfigError
+from tests.conftest import REPO
+from tests.test_config import MINIMAL, write
+
+# Loads the config in a fresh interpreter and says which of the heavy modules it needed.
+_PROBE = """\
+import json, sys
+from feeds.config import load_config
+config = load_config(sys.argv[1])
+print(json.dumps({
+    "output": str(config.output),
+    "modules": sorted(m for m in ("pydantic", "pydantic_core", "yaml") if m in sys.modules),
+}))
+"""
+
+
+def probe(config: Path) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROBE, str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    found: dict[str, object] = json.loads(result.stdout)
+    return found
+
+
+def entries() -> list[Path]:
+    folder = config_cache.folder()
+    assert folder is not None
+    return sorted(folder.glob("config-*.pickle")) if folder.is_dir() else []
+
+
+def test_an_unchanged_config_is_not_validated_again(tmp_path: Path) -> None:
+    config = write(tmp_path, MINIMAL)
+    first = probe(config)
+    assert first == {
+        "output": str(tmp_path / "output"),
+        "modules": ["pydantic", "pydantic_core", "yaml"],
+    }
+    second = probe(config)
+    assert second == {"output": str(tmp_path / "output"), "modules": []}
+    # Edited: validated (and kept) again, with the new value.
+    config.write_text(MINIMAL + "output: public\n", encoding="utf-8")
+    assert probe(config) == {
+        "output": str(tmp_path / "public"),
+        "modules": ["pydantic", "pydantic_core", "yaml"],
+    }
+    assert probe(config)["modules"] == []
+
+
+def test_the_same_bytes_elsewhere_are_another_config(tmp_path: Path) -> None:
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    one, two = write(tmp_path / "one", MINIMAL), write(tmp_path / "two", MINIMAL)
+    assert load_config(one).output == tmp_path / "one" / "output"
+    assert load_config(two).output == tmp_path / "two" / "output"
+    assert load_config(one).output == tmp_path / "one" / "output"
+
+
+def test_an_invalid_config_is_never_kept(tmp_path: Path) -> None:
+    before = entries()
+    config = write(tmp_path, MINIMAL.replace("title: CSTO news", "title: 7"))
+    for _ in range(2):
+        with pytest.raises(
+            ConfigError, match=r"sections\[0\]\.title: expected a string, got an integer"
+        ):
+            load_config(config)
+    assert entries() == before
+
+
+def test_a_moved_output_folder_is_checked_again(tmp_path: Path) -> None:
+    config = write(tmp_path, MINIMAL + "output: site\n")
+    assert load_config(config).output == tmp_path / "site"
+    # Same bytes, but "site" now leads to the config's own folder: refused, not cached.
+    (tmp_path / "site").symlink_to(tmp_path)
+    with pytest.raises(ConfigError, match="holds the config folder"):
+        load_config(config)
+
+
+def test_an_entry_others_may_write_or_a_damaged_one_is_ignored(tmp_path: Path) -> None:
+    config = write(tmp_path, MINIMAL)
+    resolved = config.resolve()
+    raw = config.read_bytes()
+    load_config(config)
+    entry = config_cache.entry_path(resolved)
+    assert entry is not None and entry.is_file()
+    os.chmod(entry, 0o620)
+    assert config_cache.load(resolved, raw) is None
+    assert load_config(config).output == tmp_path / "output"  # validated, and kept anew
+    assert config_cache.load(resolved, raw) is not None
+    entry.write_bytes(b"not a pickle")
+    assert config_cache.load(resolved, raw) is None
+    assert load_config(config).output == tmp_path / "output"
+
+
+def test_without_a_cache_folder_every_load_validates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME", raising=False)
+    assert config_cache.folder() is None
+    config = write(tmp_path, MINIMAL)
+    assert load_config(config).output == tmp_path / "output"
+    assert load_config(config).output == tmp_path / "output"
+
+
+def imported(config: Path) -> set[str]:
+    """The top-level packages a ``feeds refresh`` run imports."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "feeds", "refresh", "-c", str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = [ln for ln in result.stderr.splitlines() if ln.startswith("import time:")]
+    return {ln.rsplit("|", 1)[1].strip().split(".")[0] for ln in lines}
+
+
+def test_a_run_with_nothing_new_imports_no_validation_or_rendering(
+    make_project: Callable[..., Path],
+) -> None:
+    config = make_project()
+    assert {"pydantic", "yaml", "jinja2", "feedgen"} <= imported(config)
+    assert imported(config).isdisjoint(
+        {"pydantic", "pydantic_core", "yaml", "jinja2", "feedgen", "lxml"}
+    )
