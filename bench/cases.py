@@ -166,9 +166,14 @@ def crawl_config(project: Path, server: SiteServer, pages: int) -> Path:
 
 
 def wipe(project: Path) -> None:
-    """Back to a project that was never refreshed (config and corpus stay)."""
-    for name in ("state", "output", "new"):
+    """Back to a project that was never refreshed (config and corpus stay); its validated
+    config goes too, so a cold run validates it as a first run on a machine does."""
+    for name in ("state", "output", "new", CONFIG_CACHE):
         shutil.rmtree(project / name, ignore_errors=True)
+
+
+#: Each project's own cache folder (``XDG_CACHE_HOME``), where feeds keeps its config.
+CONFIG_CACHE = "cache"
 
 
 def refresh_command(config: Path) -> list[str]:
@@ -183,7 +188,8 @@ def refresh(
     before = measure.mtimes(output)
     if server is not None:
         server.reset_counts()
-    result = measure.run(refresh_command(config), cwd=config.parent, timeout=timeout)
+    env = {**os.environ, "XDG_CACHE_HOME": str(config.parent / CONFIG_CACHE)}
+    result = measure.run(refresh_command(config), cwd=config.parent, env=env, timeout=timeout)
     counts = dict(server.counts()) if server is not None else None
     written = measure.files_written(before, measure.mtimes(output))
     return Run.of(result, written, counts), result

@@ -79,7 +79,8 @@ start to exit; *CPU* is user + sys of the child and the processes it waited for
 share with their parent count once; *files written* counts files under `output/` that
 are new or whose mtime changed; *requests* are counted by the fixture site (listing and
 article pages, split by status; robots.txt apart).  Cold runs start from an empty state
-and output folder; "nothing new" runs repeat on the warm state; "one new" runs each add
+and output folder, and an empty cache folder (`XDG_CACHE_HOME`, where feeds keeps the
+validated config); "nothing new" runs repeat on the warm state; "one new" runs each add
 one more dump or article on top of the previous run's state.  Generated corpora are
 deterministic (seeded).
 
