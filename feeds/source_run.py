@@ -193,7 +193,7 @@ class SourceRun:
                 return crawl(
                     source,
                     http,
-                    self.profile.html,
+                    lambda: self.profile.html,
                     recall,
                     self.progress,
                     workers=self.config.http.per_host_concurrency,

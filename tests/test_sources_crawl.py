@@ -12,6 +12,7 @@ import datetime as dt
 import random
 import threading
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,8 @@ import pytest
 from feeds.config import HtmlSourceConfig, HttpSettings
 from feeds.model import FileStamp
 from feeds.profile import default_profile
+from feeds.profile.html import HtmlRules
+from feeds.sources.base import Retrieval
 from feeds.sources.crawl import crawl, fingerprint, full_walk_due
 from feeds.sources.http import HttpRetriever
 from feeds.store import Store
@@ -312,6 +315,7 @@ class Memory:
     fingerprints: dict[str, str] = field(default_factory=dict)
     since_full: int | None = None
     usual: int = 0
+    etags: dict[str, str] = field(default_factory=dict)
 
     def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
         return {}
@@ -320,7 +324,7 @@ class Memory:
         return None
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
-        return None, None
+        return self.etags.get(url), None
 
     def listing_fingerprint(self, source: str, url: str) -> str | None:
         return self.fingerprints.get(url)
@@ -358,7 +362,10 @@ def mock_http() -> Iterator[tuple[HttpRetriever, list[str], dict[str, str]]]:
         if body is None:
             return httpx.Response(404)
         data = body.encode()
-        headers = {"Content-Type": "text/html", "Content-Length": str(len(data))}
+        tag = f'"{zlib.crc32(data):08x}"'
+        if request.headers.get("if-none-match") == tag:
+            return httpx.Response(304, headers={"ETag": tag})
+        headers = {"Content-Type": "text/html", "Content-Length": str(len(data)), "ETag": tag}
         # A stream, as off the wire (the retriever reads bodies raw).
         return httpx.Response(200, headers=headers, stream=httpx.ByteStream(data))
 
@@ -370,21 +377,26 @@ def mock_http() -> Iterator[tuple[HttpRetriever, list[str], dict[str, str]]]:
         yield http, asked, routes
 
 
+def walk_all(source: HtmlSourceConfig, http: HttpRetriever, html: HtmlRules) -> Retrieval:
+    """A first crawl of the site: every listing page and article."""
+    return crawl(source, http, lambda: html, Memory(), lambda _line: None, full=True)
+
+
 def test_walk_stops_at_the_first_page_of_known_items(
     mock_http: tuple[HttpRetriever, list[str], dict[str, str]],
 ) -> None:
     http, asked, routes = mock_http
     articles, source = mock_site(routes, 4)
-    rules = default_profile().html
+    html = default_profile().html
     # Known: everything but the newest article.
     memory = Memory(usual=11, since_full=0)
-    cold = crawl(source, http, rules, Memory(), lambda _line: None, full=True)
+    cold = walk_all(source, http, html)
     memory.fingerprints = {
         item: fp for page in cold.pages for item, fp in page.items.items() if "-12/" not in item
     }
     asked.clear()
 
-    run = crawl(source, http, rules, memory, lambda _line: None, workers=2)
+    run = crawl(source, http, lambda: html, memory, lambda _line: None, workers=2)
 
     assert run.full_walk is False
     listings = [u for u in asked if LISTING + "?" in u or u.endswith(LISTING)]
@@ -394,7 +406,7 @@ def test_walk_stops_at_the_first_page_of_known_items(
     assert run.items == 12
     # ...but never more than the pages read can hold.
     memory.usual = 12
-    assert crawl(source, http, rules, memory, lambda _line: None).items == 12
+    assert crawl(source, http, lambda: html, memory, lambda _line: None).items == 12
     assert run.requests == 3
 
 
@@ -408,7 +420,7 @@ def test_documents_are_handed_on_in_listing_order(
     run = crawl(
         source,
         http,
-        default_profile().html,
+        lambda: default_profile().html,
         Memory(),
         lambda _line: None,
         workers=4,
@@ -434,3 +446,29 @@ def test_fingerprint_is_title_and_date() -> None:
 
     item = ListingItem(url="u", title="A  title", date=dt.date(2024, 2, 16), lead="x")
     assert fingerprint(item) == "A title|2024-02-16"
+
+
+def test_an_unchanged_first_page_needs_no_rules_and_no_parser(
+    mock_http: tuple[HttpRetriever, list[str], dict[str, str]],
+) -> None:
+    http, asked, routes = mock_http
+    source = mock_site(routes, 3)[1]
+    html = default_profile().html
+    cold = walk_all(source, http, html)
+    assert [bool(page.etag) for page in cold.pages] == [True, True, True]
+    memory = Memory(
+        fingerprints={item: fp for page in cold.pages for item, fp in page.items.items()},
+        since_full=0,
+        etags={page.url: page.etag for page in cold.pages if page.etag},
+    )
+    asked.clear()
+    asked_for_rules: list[str] = []
+
+    def rules() -> HtmlRules:
+        asked_for_rules.append("rules")
+        return html
+
+    run = crawl(source, http, rules, memory, lambda _line: None)
+
+    assert asked == [ORIGIN + page_path(1)]
+    assert (run.requests, run.documents, run.pages, asked_for_rules) == (1, [], [], [])

@@ -18,16 +18,18 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from feeds.config import HtmlSourceConfig
 from feeds.errors import FetchError, SourceError
 from feeds.model import DocumentKind, Retrieved
-from feeds.parsing.html import ListingItem, parse_listing
-from feeds.parsing.urls import fetch_url
-from feeds.profile.html import HtmlRules
 from feeds.sources.base import ListingPage, Progress, Recall, Retrieval
 from feeds.sources.http import Fetched, HttpRetriever, Validators
+
+if TYPE_CHECKING:
+    from feeds.parsing.html import ListingItem
+    from feeds.profile.html import HtmlRules
 
 #: Receives each article as soon as it (and every one listed before it) is fetched.
 Consumer = Callable[[Retrieved], None]
@@ -66,7 +68,7 @@ def full_walk_due(source: HtmlSourceConfig, recall: Recall) -> bool:
 def crawl(
     source: HtmlSourceConfig,
     http: HttpRetriever,
-    rules: HtmlRules,
+    rules: Callable[[], HtmlRules],
     recall: Recall,
     progress: Progress,
     *,
@@ -77,7 +79,9 @@ def crawl(
     """Read the listing pages, then the articles they show that are new or changed.
 
     ``full`` reads every listing page whatever the state says.  Articles go to
-    ``consume`` when it is given, else into the retrieval's documents.
+    ``consume`` when it is given, else into the retrieval's documents.  ``rules`` (the
+    site profile's) are asked for when a page is to be parsed: a run whose first
+    listing page is unchanged (a 304) needs neither them nor the parser.
     """
     run = Retrieval(full_walk=full or full_walk_due(source, recall))
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="crawl") as pool:
@@ -145,7 +149,7 @@ class _Walk:
 
     source: HtmlSourceConfig
     http: HttpRetriever
-    rules: HtmlRules
+    rules: Callable[[], HtmlRules]
     recall: Recall
     run: Retrieval
     progress: Progress
@@ -158,7 +162,7 @@ class _Walk:
         unknown = largest = 0
         stopped_early = False
         for number in range(1, source.pages + 1):
-            url = page_url(source.url, number, self.rules.listing.page_param)
+            url = source.url if number == 1 else page_url(source.url, number, self._page_param)
             self.progress(f"{source.name}: listing page {number}")
             run.requests += 1
             try:
@@ -201,10 +205,17 @@ class _Walk:
                 estimate = min(estimate, source.pages * largest)
             run.items = max(run.items, estimate)
 
+    @property
+    def _page_param(self) -> str:
+        return self.rules().listing.page_param
+
     def _read_page(self, url: str, fetched: Fetched, seen: set[str]) -> list[ListingItem]:
         """The page's items not met on an earlier page of this run; the page is added
         to those the run read."""
-        run, rules = self.run, self.rules
+        from feeds.parsing.html import parse_listing
+        from feeds.parsing.urls import fetch_url
+
+        run, rules = self.run, self.rules()
         page = parse_listing(fetched.text, url=fetched.final_url, rules=rules)
         run.warnings.extend(fetched.warnings)
         if page.used_fallback and page.items:

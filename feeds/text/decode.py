@@ -26,8 +26,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import charset_normalizer
-
 from feeds.errors import InputError
 from feeds.text.clean import without_terminal_escapes
 
@@ -215,6 +213,8 @@ def _detect(data: bytes) -> tuple[str, str] | None:
         return text, "utf-8"
     if _looks_like_cp1251(data):
         return data.decode("cp1251"), "cp1251"
+    import charset_normalizer  # rarely needed, and slow to import
+
     best = charset_normalizer.from_bytes(data).best()
     codec = _web_codec(best.encoding) if best is not None else None
     text = _fits(data, codec) if codec is not None else None
