@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from feeds import pool
 from feeds.model import DocumentKind, Retrieved
 from feeds.parsing import batch
 from feeds.parsing.batch import Failure, Prepared, parse_documents, prepare_dumps
@@ -26,7 +27,7 @@ def documents(copies: int) -> list[Retrieved]:
 def test_a_large_batch_uses_workers_and_matches_one_process() -> None:
     profile = default_profile()
     docs = documents(16)
-    assert len(docs) >= batch.PARALLEL_FROM and batch._workers(len(docs)) >= 2
+    assert len(docs) >= batch.PARALLEL_FROM and pool._workers(len(docs), batch.CHUNK, 0) >= 2
 
     prepared = list(prepare_dumps(docs, profile))
     alone = [batch._prepare(d, profile, None) for d in docs]

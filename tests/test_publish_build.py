@@ -10,6 +10,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
+from feeds import pool
 from feeds.ingest.keys import KEYS_VERSION, match_keys
 from feeds.model import DateOrigin, Entry, Release, ReleaseKind, Section, Site
 from feeds.publish import render
@@ -356,3 +357,39 @@ def _row_for(state: State, entry: Entry, *, section: str) -> EntryRow:
         keys=match_keys(stored.release),
         keys_version=KEYS_VERSION,
     )
+
+
+def test_a_large_rebuild_renders_in_workers_the_same_bytes(
+    state: State, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ids = add(state, *range(60)) + add(state, *range(60, 90), staff=True)
+    pages = tmp_path / "pages"
+    parallel = publish(state.store, settings(pages), STATUS, full=True)
+    releases = [p for p in parallel.rendered if p.startswith("releases/")]
+    archives = [p for p in parallel.rendered if "/archive/" in p]
+    assert (len(releases), len(archives)) == (90, 2 * (44 + 29 + 14))
+    assert pool._workers(len(releases) + len(archives) // 2, render._CHUNK, 0) >= 2
+    # The same state rendered in this process only, into another folder.
+    monkeypatch.setattr(render, "_PARALLEL_FROM", 10**9)
+    alone = tmp_path / "alone"
+    serial = publish(state.store, settings(alone), STATUS, full=True)
+    assert sorted(serial.rendered) == sorted(parallel.rendered)
+    for path in parallel.rendered:
+        assert (pages / "output" / path).read_bytes() == (alone / "output" / path).read_bytes()
+    # A page that fails in a worker costs only itself.
+    monkeypatch.setattr(render, "_PARALLEL_FROM", 64)
+    broken = state.entry(ids[7])
+    assert broken is not None
+    real = render.render_release_page  # type: ignore[attr-defined]
+
+    def failing(entry: Entry, *, site: Site, section: Section) -> bytes:
+        if entry.id == broken.id:
+            raise ValueError("cannot render this one")
+        return real(entry, site=site, section=section)
+
+    monkeypatch.setattr(render, "render_release_page", failing)
+    again = publish(state.store, settings(tmp_path / "again"), STATUS, full=True)
+    assert [str(f) for f in again.failures] == [
+        f"{broken.page_path}: not published: ValueError: cannot render this one"
+    ]
+    assert sorted(again.rendered) == sorted(set(parallel.rendered) - {broken.page_path})

@@ -1,26 +1,22 @@
 """Parsing many documents: the same pure functions, spread over the machine's cores.
 
 A cold run hands thousands of dumps to the parser at once.  Parsing is pure CPU work
-and each document stands alone, so large batches go to a pool of worker processes
-(forked, so they share the loaded profile instead of receiving a copy of it); small
-batches, or machines with one core, parse in this process.  Results come back in the
-order of the documents, and an error costs only its own document, as in one process.
+and each document stands alone, so large batches go to worker processes
+(:mod:`feeds.pool`: forked, so they share the loaded profile instead of receiving a
+copy of it).  Results come back in the order of the documents, and an error costs only
+its own document, as in one process.
 """
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from itertools import islice
-from typing import TypeVar, cast
+from typing import Any, TypeVar
 
 from feeds.errors import SourceError, bug_reason
 from feeds.model import ParsedDocument, Retrieved
 from feeds.parsing import candidate_keys, decode_dump, parse_document
+from feeds.pool import spread
 from feeds.profile import Profile
 from feeds.text.keys import normalise_lines, paragraph_key
 
@@ -112,48 +108,28 @@ def _parse(
         return Failure(document.locator, bug_reason("cannot be parsed", exc))
 
 
-# The work of a batch, set before the workers are forked so they inherit it: only the
-# bounds of each chunk travel to a worker, and only its results travel back.
-_job: tuple[Callable[..., object], Sequence[Retrieved], Profile, object] | None = None
-
-
 def _map(
     work: Callable[[Retrieved, Profile, _Item], _Result],
     documents: Sequence[Retrieved],
     profile: Profile,
     context: _Item,
 ) -> Iterator[_Result]:
-    workers = _workers(len(documents))
-    if workers < 2:
-        for document in documents:
-            yield work(document, profile, context)
-        return
-    global _job
-    _job = (work, documents, profile, context)
-    try:
-        spans = iter([(i, min(i + CHUNK, len(documents))) for i in range(0, len(documents), CHUNK)])
-        fork = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
-            # A few chunks in flight per worker, not all: when the caller (ingest) is
-            # slower than the workers, finished results would otherwise pile up here.
-            pending = deque(pool.submit(_run_chunk, span) for span in islice(spans, 2 * workers))
-            while pending:
-                part = pending.popleft().result()
-                following = next(spans, None)
-                if following is not None:
-                    pending.append(pool.submit(_run_chunk, following))
-                yield from cast(list[_Result], part)
-    finally:
-        _job = None
+    # The documents stay in this process's memory, which the workers inherit: only
+    # their positions travel to a worker.
+    job = (work, documents, profile, context)
+    return spread(
+        _work_at,
+        job,
+        range(len(documents)),
+        len(documents),
+        chunk=CHUNK,
+        parallel_from=PARALLEL_FROM,
+    )
 
 
-def _run_chunk(span: tuple[int, int]) -> list[object]:
-    assert _job is not None
-    work, documents, profile, context = _job
-    return [work(d, profile, context) for d in documents[span[0] : span[1]]]
-
-
-def _workers(documents: int) -> int:
-    if documents < PARALLEL_FROM or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(os.cpu_count() or 1, 8, documents // CHUNK + 1)
+def _work_at(
+    job: tuple[Callable[[Retrieved, Profile, Any], _Result], Sequence[Retrieved], Profile, Any],
+    index: int,
+) -> _Result:
+    work, documents, profile, context = job
+    return work(documents[index], profile, context)

@@ -3,12 +3,14 @@ the index and the OPML list, each checked before it is written."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
 from feeds.errors import PublishError
 from feeds.model import Entry, Section, Site
+from feeds.pool import spread
 from feeds.publish.build import PublishReport, PublishSettings
 from feeds.publish.jsonfeed import render_json_feed
 from feeds.publish.membership import page_span
@@ -34,18 +36,59 @@ from feeds.publish.writer import OutputWriter
 from feeds.store.interface import State
 
 
+@dataclass(frozen=True)
+class _Pages:
+    """What rendering an archive or release page needs besides its entries: plain values
+    that worker processes inherit (see :mod:`feeds.pool`)."""
+
+    site: Site
+    by_id: Mapping[str, Section]
+    default: Section
+    titles: Mapping[str, str]
+    output: Path
+
+
+@dataclass(frozen=True)
+class _ArchivePage:
+    section: Section
+    number: int
+    entries: tuple[Entry, ...]
+    numbers: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class _ReleasePage:
+    entry: Entry
+
+
+@dataclass(frozen=True)
+class _Made:
+    """The files one document rendered to, each with the problem its check found; or
+    why it could not be rendered."""
+
+    files: list[tuple[str, bytes, str | None]]
+    failure: str | None = None
+
+
 class Renderer:
     """Renders the files of a plan one document at a time: a rebuild of a large history
-    holds one archive page's entries in memory, not the whole feed."""
+    holds a few archive pages' entries in memory, not the whole feed.  Archive and
+    release pages, most of a rebuild, are rendered by worker processes when there are
+    many (:func:`feeds.pool.spread`); this process reads the state and writes."""
 
     def __init__(self, settings: PublishSettings, state: State) -> None:
         self.settings = settings
         self.site = settings.site
         sections = [all_section(settings.site), *settings.sections]
         self.sections: Sequence[Section] = sections
-        self.by_id = {s.id: s for s in sections}
         self.state = state
-        self.titles = {s.id: s.title for s in settings.sections}
+        self.pages = _Pages(
+            site=settings.site,
+            by_id={s.id: s for s in sections},
+            default=sections[0],
+            titles={s.id: s.title for s in settings.sections},
+            output=settings.output,
+        )
 
     def entries(self, ids: Sequence[str]) -> list[Entry]:
         found = self.state.releases.by_ids(ids)
@@ -54,43 +97,55 @@ class Renderer:
     def write(self, plan: Plan, writer: OutputWriter, report: PublishReport) -> set[str]:
         produced: set[str] = set()
 
-        def emit(where: str, render: Callable[[], dict[str, bytes]]) -> None:
-            try:
-                files = render()
-            except Exception as exc:
-                report.failures.append(
-                    PublishError(f"{where}: not published: {type(exc).__name__}: {exc}")
-                )
+        def accept(made: _Made) -> None:
+            if made.failure is not None:
+                report.failures.append(PublishError(made.failure))
                 return
-            for path, body in files.items():
+            for path, body, problem in made.files:
                 report.rendered.append(path)
                 produced.add(path)
-                try:
-                    check(path, body, self.site, self.settings.output)
-                except PublishError as exc:
-                    report.failures.append(exc)
+                if problem is not None:
+                    report.failures.append(PublishError(problem))
                     continue
                 writer.write(path, body)
 
-        index, size = self.state.feeds, self.settings.feed_size
+        index = self.state.feeds
+        archives: list[tuple[Section, int, tuple[int, ...]]] = []
         for section in self.sections:
             if section.id not in plan.feeds:
                 continue
-            numbers = index.pages(section.id)
-            emit(f"{section.id}/", partial(self._head_files, section, numbers))
-            for number in sorted(plan.feeds[section.id]):
-                ids = index.archived_members(section.id, *page_span(number, size))
-                where = archive_feed_path(section.id, number)
-                emit(where, partial(self._archive_files, section, number, ids, numbers))
-        for start in range(0, len(plan.releases), _BATCH):
-            batch = self.entries(plan.releases[start : start + _BATCH])
-            for entry in batch:
-                emit(entry.page_path, partial(self._release_file, entry))
+            numbers = tuple(index.pages(section.id))
+            accept(_make(f"{section.id}/", partial(self._head_files, section, numbers), self.pages))
+            archives += [(section, n, numbers) for n in sorted(plan.feeds[section.id])]
+        count = len(archives) + len(plan.releases)
+        for made in spread(
+            _render_page,
+            self.pages,
+            self._page_jobs(archives, plan.releases),
+            count,
+            chunk=_CHUNK,
+            parallel_from=_PARALLEL_FROM,
+        ):
+            accept(made)
         if plan.full or plan.feeds:
-            emit(INDEX_FILE, self._index_file)
+            accept(_make(INDEX_FILE, self._index_file, self.pages))
         if plan.full:
-            emit(OPML_FILE, lambda: {OPML_FILE: render_opml(self.sections, site=self.site)})
+            opml = {OPML_FILE: render_opml(self.sections, site=self.site)}
+            accept(_make(OPML_FILE, lambda: opml, self.pages))
         return produced
+
+    def _page_jobs(
+        self, archives: Sequence[tuple[Section, int, tuple[int, ...]]], releases: Sequence[str]
+    ) -> Iterator[_ArchivePage | _ReleasePage]:
+        """The archive and release pages to render, their entries read as they are
+        asked for."""
+        index, size = self.state.feeds, self.settings.feed_size
+        for section, number, numbers in archives:
+            ids = index.archived_members(section.id, *page_span(number, size))
+            yield _ArchivePage(section, number, tuple(self.entries(ids)), numbers)
+        for start in range(0, len(releases), _BATCH):
+            for entry in self.entries(releases[start : start + _BATCH]):
+                yield _ReleasePage(entry)
 
     def _head_files(self, section: Section, numbers: Sequence[int]) -> dict[str, bytes]:
         """A feed's subscription documents and its section page."""
@@ -111,55 +166,85 @@ class Renderer:
                 if last and name == "atom.xml"
                 else None,
                 hub=self.settings.hub,
-                section_titles=self.titles,
+                section_titles=self.pages.titles,
             )
             files[f"{section.id}/{name}"] = render(site, doc)
         files[f"{section.id}/feed.json"] = render_json_feed(
-            section, head, site=site, section_titles=self.titles
+            section, head, site=site, section_titles=self.pages.titles
         )
         files[section_page_path(section.id)] = render_section_page(
             section, head, site=site, archive=numbers
         )
         return files
 
-    def _archive_files(
-        self, section: Section, number: int, ids: Sequence[str], numbers: Sequence[int]
-    ) -> dict[str, bytes]:
-        """One archive page of a feed, as Atom (RFC 5005) and as a section page."""
-        site, entries = self.site, self.entries(ids)
-        base = f"{site.public_url}{section.id}/"
-        at = list(numbers).index(number)
-        doc = FeedDocument(
-            section=section,
-            entries=entries,
-            self_url=site.public_url + archive_feed_path(section.id, number),
-            html_url=f"{base}index.html",
-            current_url=f"{base}atom.xml",
-            prev_archive=site.public_url + archive_feed_path(section.id, numbers[at - 1])
-            if at
-            else None,
-            next_archive=site.public_url + archive_feed_path(section.id, numbers[at + 1])
-            if at + 1 < len(numbers)
-            else None,
-            is_archive=True,
-            section_titles=self.titles,
-        )
-        return {
-            archive_feed_path(section.id, number): render_atom(site, doc),
-            archive_page_path(section.id, number): render_section_page(
-                section, entries, site=site, archive=numbers, number=number
-            ),
-        }
-
-    def _release_file(self, entry: Entry) -> dict[str, bytes]:
-        section = self.by_id.get(entry.section, self.sections[0])
-        return {entry.page_path: render_release_page(entry, site=self.site, section=section)}
-
     def _index_file(self) -> dict[str, bytes]:
         heads = [(s, self.entries(self.state.feeds.head(s.id, PER_SECTION))) for s in self.sections]
         return {INDEX_FILE: render_index(heads, site=self.site)}
 
 
+def _render_page(pages: _Pages, job: _ArchivePage | _ReleasePage) -> _Made:
+    """One archive or release page, rendered and checked (in a worker, or here)."""
+    if isinstance(job, _ReleasePage):
+        entry = job.entry
+        where = entry.page_path
+        section = pages.by_id.get(entry.section, pages.default)
+        return _make(
+            where,
+            lambda: {where: render_release_page(entry, site=pages.site, section=section)},
+            pages,
+        )
+    where = archive_feed_path(job.section.id, job.number)
+    return _make(where, partial(_archive_files, pages, job), pages)
+
+
+def _archive_files(pages: _Pages, job: _ArchivePage) -> dict[str, bytes]:
+    """One archive page of a feed, as Atom (RFC 5005) and as a section page."""
+    site, section, number, numbers = pages.site, job.section, job.number, job.numbers
+    base = f"{site.public_url}{section.id}/"
+    at = numbers.index(number)
+    doc = FeedDocument(
+        section=section,
+        entries=job.entries,
+        self_url=site.public_url + archive_feed_path(section.id, number),
+        html_url=f"{base}index.html",
+        current_url=f"{base}atom.xml",
+        prev_archive=site.public_url + archive_feed_path(section.id, numbers[at - 1])
+        if at
+        else None,
+        next_archive=site.public_url + archive_feed_path(section.id, numbers[at + 1])
+        if at + 1 < len(numbers)
+        else None,
+        is_archive=True,
+        section_titles=pages.titles,
+    )
+    return {
+        archive_feed_path(section.id, number): render_atom(site, doc),
+        archive_page_path(section.id, number): render_section_page(
+            section, job.entries, site=site, archive=numbers, number=number
+        ),
+    }
+
+
+def _make(where: str, render: Callable[[], dict[str, bytes]], pages: _Pages) -> _Made:
+    """Render a document and check each of its files: a failure costs that document."""
+    try:
+        files = render()
+    except Exception as exc:
+        return _Made([], f"{where}: not published: {type(exc).__name__}: {exc}")
+    made: list[tuple[str, bytes, str | None]] = []
+    for path, body in files.items():
+        try:
+            check(path, body, pages.site, pages.output)
+        except PublishError as exc:
+            made.append((path, body, str(exc)))
+            continue
+        made.append((path, body, None))
+    return _Made(made)
+
+
+#: Archive and release pages per task sent to a worker, and the fewest worth workers.
+_CHUNK = 16
+_PARALLEL_FROM = 64
 #: Release pages rendered per batch of entries read from the state.
 _BATCH = 256
 

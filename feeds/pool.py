@@ -1,0 +1,77 @@
+"""Pure CPU work spread over the machine's cores, results in order.
+
+Parsing a cold batch of dumps and rendering a cold output are thousands of independent
+pieces of pure work.  Large batches go to a pool of forked worker processes: the
+``context`` (a loaded profile, the site and its sections) is set before the workers are
+forked, so they inherit it instead of receiving a copy, and only the items travel to a
+worker, a chunk at a time, and their results travel back.  Small batches, and machines
+with one core or without ``fork``, work in this process.  A few chunks are in flight
+per worker, not all: when the caller is slower than the workers (storing or writing
+what they make), finished results would otherwise pile up in memory.
+
+Work must not raise: what may fail is returned as a value (an error costs one item).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from itertools import islice
+from typing import Any, TypeVar
+
+_Context = TypeVar("_Context")
+_Item = TypeVar("_Item")
+_Result = TypeVar("_Result")
+
+#: The work of the batch running now, inherited by the workers it forks.
+_job: tuple[Callable[[Any, Any], Any], Any] | None = None
+
+
+def spread(
+    work: Callable[[_Context, _Item], _Result],
+    context: _Context,
+    items: Iterable[_Item],
+    count: int,
+    *,
+    chunk: int,
+    parallel_from: int,
+) -> Iterator[_Result]:
+    """``work(context, item)`` for each of ``count`` items, in their order, yielded as
+    soon as each is ready (the caller can store the first while the rest is worked on).
+    ``items`` may be lazy: it is read a chunk at a time."""
+    workers = _workers(count, chunk, parallel_from)
+    if workers < 2:
+        for item in items:
+            yield work(context, item)
+        return
+    global _job
+    _job = (work, context)
+    try:
+        source = iter(items)
+        chunks = iter(lambda: list(islice(source, chunk)), [])
+        fork = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
+            pending = deque(pool.submit(_run, part) for part in islice(chunks, 2 * workers))
+            while pending:
+                done: list[_Result] = pending.popleft().result()
+                following = next(chunks, None)
+                if following is not None:
+                    pending.append(pool.submit(_run, following))
+                yield from done
+    finally:
+        _job = None
+
+
+def _run(items: list[Any]) -> list[Any]:
+    assert _job is not None
+    work, context = _job
+    return [work(context, item) for item in items]
+
+
+def _workers(count: int, chunk: int, parallel_from: int) -> int:
+    if count < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return min(os.cpu_count() or 1, 8, count // chunk + 1)

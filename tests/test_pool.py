@@ -1,0 +1,44 @@
+"""Work spread over forked processes: in order, in other processes, a few chunks ahead."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+from feeds.pool import spread
+
+
+def tagged(offset: int, item: int) -> tuple[int, int]:
+    return item + offset, os.getpid()
+
+
+def test_a_large_batch_runs_in_workers_and_keeps_its_order() -> None:
+    results = list(spread(tagged, 1000, range(200), 200, chunk=8, parallel_from=64))
+    assert [value for value, _ in results] == list(range(1000, 1200))
+    workers = {pid for _, pid in results}
+    assert os.getpid() not in workers and len(workers) >= min(os.cpu_count() or 1, 2)
+
+
+def test_a_small_batch_stays_in_this_process() -> None:
+    results = list(spread(tagged, 0, range(10), 10, chunk=8, parallel_from=64))
+    assert results == [(n, os.getpid()) for n in range(10)]
+
+
+def test_lazy_items_are_read_only_a_few_chunks_ahead() -> None:
+    handed: list[int] = []
+
+    def items() -> Iterator[int]:
+        for n in range(400):
+            handed.append(n)
+            yield n
+
+    seen = 0
+    most_ahead = 0
+    for value, _ in spread(tagged, 0, items(), 400, chunk=10, parallel_from=64):
+        assert value == seen
+        seen += 1
+        most_ahead = max(most_ahead, len(handed) - seen)
+    assert seen == 400
+    workers = min(os.cpu_count() or 1, 8)
+    # In flight: two chunks per worker, and the one just taken.
+    assert most_ahead <= (2 * workers + 1) * 10
