@@ -34,7 +34,7 @@ _KEEP_ALIVE_FIELD = b"Connection: keep-alive\r\n"
 # --- requests -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Request:
     method: str
     target: str
@@ -89,6 +89,19 @@ def _head_end(buffer: bytearray) -> tuple[int, int]:
     return -1, -1
 
 
+#: Field names seen valid (clients send the same few on every request).
+_FIELD_NAMES: set[str] = set()
+
+
+def _field_name(name: str) -> bool:
+    """Whether ``name`` is a token (RFC 9110, 5.1); valid names are remembered."""
+    if not _TOKEN_RE.fullmatch(name):
+        return False
+    if len(_FIELD_NAMES) < 1024:
+        _FIELD_NAMES.add(name)
+    return True
+
+
 def parse_head(head: bytes) -> Request:
     """Parse a request line and its header fields (RFC 9112), strictly."""
     lines = head.decode("latin-1").split("\n")
@@ -116,7 +129,7 @@ def parse_head(head: bytes) -> Request:
             continue
         # Folded lines and space before the colon are refused (RFC 9112, 5.1 and 5.2).
         name, colon, value = line.partition(":")
-        if not colon or not _TOKEN_RE.fullmatch(name):
+        if not colon or (name not in _FIELD_NAMES and not _field_name(name)):
             raise HttpError(HTTPStatus.BAD_REQUEST, requestline)
         name = name.lower()
         value = value.strip(" \t")
