@@ -1,7 +1,8 @@
 """Pure CPU work spread over the machine's cores, results in order.
 
 Parsing a cold batch of dumps and rendering a cold output are thousands of independent
-pieces of pure work.  Large batches go to a pool of forked worker processes: the
+pieces of pure work.  Large batches go to forked worker processes, one per core (but
+the cores left to this process when it has heavy work of its own): the
 ``context`` (a loaded profile, the site and its sections) is set before the workers are
 forked, so they inherit it instead of receiving a copy, and only the items travel to a
 worker, a chunk at a time, and their results travel back.  Small batches, and machines
@@ -14,6 +15,7 @@ Work must not raise: what may fail is returned as a value (an error costs one it
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 from collections import deque
@@ -38,17 +40,23 @@ def spread(
     *,
     chunk: int,
     parallel_from: int,
+    leave: int = 0,
 ) -> Iterator[_Result]:
     """``work(context, item)`` for each of ``count`` items, in their order, yielded as
     soon as each is ready (the caller can store the first while the rest is worked on).
-    ``items`` may be lazy: it is read a chunk at a time."""
-    workers = _workers(count, chunk, parallel_from)
-    if workers < 2:
+    ``items`` may be lazy: it is read a chunk at a time.  ``leave`` cores are left to
+    this process, when what it does with the results is heavy work too."""
+    workers = _workers(count, chunk, parallel_from, leave)
+    if not workers:
         for item in items:
             yield work(context, item)
         return
     global _job
     _job = (work, context)
+    # Objects that exist now are left out of the garbage collector's passes: a worker's
+    # collector would otherwise touch every object it inherited, and each touched page
+    # becomes the worker's own copy (memory that forking was meant to share).
+    gc.freeze()
     try:
         source = iter(items)
         chunks = iter(lambda: list(islice(source, chunk)), [])
@@ -63,6 +71,7 @@ def spread(
                 yield from done
     finally:
         _job = None
+        gc.unfreeze()
 
 
 def _run(items: list[Any]) -> list[Any]:
@@ -71,7 +80,13 @@ def _run(items: list[Any]) -> list[Any]:
     return [work(context, item) for item in items]
 
 
-def _workers(count: int, chunk: int, parallel_from: int) -> int:
-    if count < parallel_from or "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return min(os.cpu_count() or 1, 8, count // chunk + 1)
+def _workers(count: int, chunk: int, parallel_from: int, leave: int = 0) -> int:
+    """Worker processes for a batch: none for a small one, nor where they would not run
+    beside this process on cores of their own."""
+    cores = os.cpu_count() or 1
+    workers = min(cores - leave, 8, count // chunk + 1)
+    if count < parallel_from or workers + leave < 2 or workers < 1:
+        return 0
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return workers

@@ -42,3 +42,14 @@ def test_lazy_items_are_read_only_a_few_chunks_ahead() -> None:
     workers = min(os.cpu_count() or 1, 8)
     # In flight: two chunks per worker, and the one just taken.
     assert most_ahead <= (2 * workers + 1) * 10
+
+
+def test_cores_left_to_this_process_are_not_given_to_workers() -> None:
+    cores = os.cpu_count() or 1
+    results = list(spread(tagged, 0, range(200), 200, chunk=8, parallel_from=64, leave=1))
+    assert [value for value, _ in results] == list(range(200))
+    workers = {pid for _, pid in results}
+    if cores >= 2:
+        assert os.getpid() not in workers and len(workers) <= cores - 1
+    else:
+        assert workers == {os.getpid()}

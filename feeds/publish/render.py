@@ -125,6 +125,9 @@ class Renderer:
             count,
             chunk=_CHUNK,
             parallel_from=_PARALLEL_FROM,
+            # This process reads entries and writes files meanwhile: a core of its own.
+            # (It also keeps the peak memory of a rebuild to one worker's on two cores.)
+            leave=1,
         ):
             accept(made)
         if plan.full or plan.feeds:
