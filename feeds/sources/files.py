@@ -6,9 +6,11 @@ unchanged (same SHA-256) is not handed on.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import hashlib
 import os
+import re
 import stat as stat_mode
 from pathlib import Path
 
@@ -24,7 +26,23 @@ def matching_files(patterns: list[str], folder: Path) -> list[tuple[str, int, in
     file: a folder of a hundred thousand dumps is listed on every run."""
     found: set[str] = set()
     for pattern in patterns:
-        found.update(glob.glob(os.path.join(folder, pattern), recursive=True))
+        path = os.path.join(folder, pattern)
+        head, tail = os.path.split(path)
+        if glob.has_magic(head) or not glob.has_magic(tail) or tail.startswith("."):
+            found.update(glob.glob(path, recursive=True))
+        else:
+            # The usual "folder/*.txt": the folder read once, its names matched as glob
+            # does (hidden files only by a pattern that starts with a dot).
+            matches = re.compile(fnmatch.translate(tail)).match
+            try:
+                with os.scandir(head) as entries:
+                    found.update(
+                        entry.path
+                        for entry in entries
+                        if matches(entry.name) and not entry.name.startswith(".")
+                    )
+            except OSError:
+                continue
     files = []
     for name in sorted(found):
         try:
