@@ -8,7 +8,7 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.text.keys import collapse, normalise_lines, paragraph_key
+from feeds.text.keys import UNICODE_SPACES, collapse, normalise_lines, paragraph_key
 
 
 def test_normalise_lines() -> None:
@@ -58,3 +58,9 @@ def _reference_key(s: str) -> str:
 )
 def test_paragraph_key_is_the_rule_it_states(text: str) -> None:
     assert paragraph_key(text) == _reference_key(text)
+
+
+def test_the_listed_unicode_spaces_are_every_space_separator_but_the_space() -> None:
+    listed = {c for c in map(chr, range(0x110000)) if re.fullmatch(f"[{UNICODE_SPACES}]", c)}
+    wanted = {c for c in map(chr, range(0x110000)) if unicodedata.category(c) == "Zs"}
+    assert listed == wanted - {" "}
