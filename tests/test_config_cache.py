@@ -143,3 +143,14 @@ def test_a_run_with_nothing_new_imports_no_validation_or_rendering(
     assert imported(config).isdisjoint(
         {"pydantic", "pydantic_core", "yaml", "jinja2", "feedgen", "lxml"}
     )
+
+
+def test_another_version_of_feeds_validates_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = write(tmp_path, MINIMAL)
+    resolved, raw = config.resolve(), config.read_bytes()
+    load_config(config)
+    assert config_cache.load(resolved, raw) is not None
+    monkeypatch.setattr(config_cache, "__version__", "0.0.0-other")
+    assert config_cache.load(resolved, raw) is None
