@@ -1214,3 +1214,31 @@ def test_refused_connection_is_retried_then_reported() -> None:
         f"{url}: connection failed ([Errno 111] Connection refused) after 2 attempts"
     )
     assert len(fake.sleeps) == 1
+
+
+def test_tls_is_set_up_only_for_an_https_url(
+    site_server: SiteServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    contexts: list[object] = []
+    real = httpx.create_ssl_context
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        contexts.append(real(*args, **kwargs))
+        return contexts[-1]
+
+    monkeypatch.setattr(httpx, "create_ssl_context", counting)
+    site_server.add("/news/", "news")
+    secure = site_server.base_url.replace("http://", "https://")
+    with loopback(
+        site_server, retries=0, allowed_origins=frozenset({site_server.base_url, secure})
+    ) as http:
+        assert http.fetch(site_server.url("/news/")).status == 200
+        assert contexts == []
+        # The same server spoken to in TLS: the handshake fails, but the context was made.
+        with pytest.raises(FetchError):
+            http.fetch(secure + "/news/")
+        assert len(contexts) == 1
+        assert http.fetch(site_server.url("/news/")).status == 200
+        with pytest.raises(FetchError):
+            http.fetch(secure + "/news/")
+        assert len(contexts) == 1

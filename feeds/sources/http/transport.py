@@ -164,12 +164,25 @@ class _AnswerStream(httpx.SyncByteStream):
 
 class PinnedTransport(httpx.BaseTransport):
     """httpx's default transport with :class:`_PinnedBackend` under it (httpx's own
-    cannot be given a network backend)."""
+    cannot be given a network backend).
+
+    Plain and TLS connections are pooled apart, and the TLS pool (with httpx's context:
+    its certificate store, loading which is most of what a client costs to make) is
+    made for the first https URL: a run that asks one plain-http server for one
+    unchanged page does not pay for it."""
 
     def __init__(self) -> None:
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(), network_backend=_PinnedBackend()
-        )
+        self._plain = httpcore.ConnectionPool(network_backend=_PinnedBackend())
+        self._secure: httpcore.ConnectionPool | None = None
+
+    def _pool(self, scheme: bytes) -> httpcore.ConnectionPool:
+        if scheme != b"https":
+            return self._plain
+        if self._secure is None:
+            self._secure = httpcore.ConnectionPool(
+                ssl_context=httpx.create_ssl_context(), network_backend=_PinnedBackend()
+            )
+        return self._secure
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         assert isinstance(request.stream, httpx.SyncByteStream)
@@ -184,7 +197,7 @@ class PinnedTransport(httpx.BaseTransport):
             extensions=request.extensions,
         )
         with _as_httpx_errors():
-            answer = self._pool.handle_request(core)
+            answer = self._pool(url.raw_scheme).handle_request(core)
         return httpx.Response(
             status_code=answer.status,
             headers=answer.headers,
@@ -193,4 +206,6 @@ class PinnedTransport(httpx.BaseTransport):
         )
 
     def close(self) -> None:
-        self._pool.close()
+        self._plain.close()
+        if self._secure is not None:
+            self._secure.close()
