@@ -236,9 +236,6 @@ class Config:
     websub_hub: str | None = None
     #: Overrides merged onto the packaged site profile: {"dump": {...}, "html": {...}}.
     profile: Mapping[str, Any] = field(default_factory=dict)
-    #: What :meth:`places` gave when the config was validated (a cached config is used
-    #: only while they are the same: the checks of ``_check_places`` hold for them).
-    checked_places: tuple[str, ...] = ()
 
     @property
     def folder(self) -> Path:
@@ -264,14 +261,16 @@ class Config:
         return self.folder / relative
 
     def places(self) -> tuple[str, ...]:
-        """The folders this config writes to and reads from, every link resolved."""
-        found = [self.output, self.state]
-        for source in self.sources:
-            if isinstance(source, DumpSourceConfig):
-                found += [self.folder / _fixed_part(p) for p in source.paths]
-            elif isinstance(source, FeedSourceConfig) and source.path:
-                found.append(self.folder / source.path)
-        return tuple(str(_place(self.folder, str(p))) for p in found)
+        """The places this config writes to and reads from, every link resolved: what
+        ``_check_places`` judged when the config was validated."""
+        read = [
+            place
+            for source in self.sources
+            for _, _, place in _source_paths(dataclasses.asdict(source))
+        ]
+        return tuple(
+            str(_place(self.folder, str(place))) for place in (self.output, self.state, *read)
+        )
 
 
 def display_path(path: Path) -> str:
@@ -295,11 +294,12 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError([f"{where}: cannot read config: {exc.strerror or exc}"]) from None
     resolved = config_path.resolve()
-    cached = config_cache.load(resolved, raw)
-    if isinstance(cached, Config) and cached.places() == cached.checked_places:
-        return cached
+    match config_cache.load(resolved, raw):
+        # Kept with the places it had: the checks of ``_check_places`` hold for those.
+        case (Config() as cached, tuple() as places) if cached.places() == places:
+            return cached
     config = _validate(raw, resolved, where)
-    config_cache.store(resolved, raw, config)
+    config_cache.store(resolved, raw, (config, config.places()))
     return config
 
 
@@ -324,7 +324,7 @@ def _validate(raw: bytes, resolved: Path, where: str) -> Config:
     _check_places(located.data, folder, problems)
     problems.raise_if_any()
     assert parsed is not None
-    config = Config(
+    return Config(
         path=resolved,
         site=_site(parsed.site),
         output=folder / parsed.output,
@@ -337,7 +337,6 @@ def _validate(raw: bytes, resolved: Path, where: str) -> Config:
         websub_hub=parsed.websub.hub,
         profile=dataclasses.asdict(parsed.profile),
     )
-    return dataclasses.replace(config, checked_places=config.places())
 
 
 def _site(site: SiteConfig) -> Site:
@@ -429,17 +428,13 @@ def _source_paths(item: dict[str, Any]) -> list[tuple[tuple[str | int, ...], str
     if item.get("type") == "dump" and isinstance(paths, list):
         for j, pattern in enumerate(paths):
             if isinstance(pattern, str) and pattern:
-                found.append((("paths", j), pattern, _fixed_part(pattern)))
+                parts = Path(pattern).parts
+                fixed = list(itertools.takewhile(lambda p: not _GLOB.search(p), parts))
+                found.append((("paths", j), pattern, str(Path(*fixed)) if fixed else "."))
     path = item.get("path")
     if item.get("type") == "feed" and isinstance(path, str) and path:
         found.append((("path",), path, path))
     return found
-
-
-def _fixed_part(pattern: str) -> str:
-    """The folder part of a glob, up to its first wildcard."""
-    fixed = list(itertools.takewhile(lambda p: not _GLOB.search(p), Path(pattern).parts))
-    return str(Path(*fixed)) if fixed else "."
 
 
 def _place(folder: Path, value: str) -> Path:
