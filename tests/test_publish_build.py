@@ -393,3 +393,19 @@ def test_a_large_rebuild_renders_in_workers_the_same_bytes(
         f"{broken.page_path}: not published: ValueError: cannot render this one"
     ]
     assert sorted(again.rendered) == sorted(set(parallel.rendered) - {broken.page_path})
+
+
+def test_a_failing_opml_list_costs_only_itself(
+    state: State, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    add(state, 0, 1, 2)
+
+    def failing(*args: object, **kwargs: object) -> bytes:
+        raise ValueError("no list today")
+
+    monkeypatch.setattr(render, "render_opml", failing)
+    report = publish(state.store, settings(tmp_path), STATUS, full=True)
+    assert [str(f) for f in report.failures] == [
+        "feeds.opml: not published: ValueError: no list today"
+    ]
+    assert "feeds.opml" not in report.rendered and "index.html" in report.rendered

@@ -133,8 +133,7 @@ class Renderer:
         if plan.full or plan.feeds:
             accept(_make(INDEX_FILE, self._index_file, self.pages))
         if plan.full:
-            opml = {OPML_FILE: render_opml(self.sections, site=self.site)}
-            accept(_make(OPML_FILE, lambda: opml, self.pages))
+            accept(_make(OPML_FILE, self._opml_file, self.pages))
         return produced
 
     def _page_jobs(
@@ -179,6 +178,9 @@ class Renderer:
             section, head, site=site, archive=numbers
         )
         return files
+
+    def _opml_file(self) -> dict[str, bytes]:
+        return {OPML_FILE: render_opml(self.sections, site=self.site)}
 
     def _index_file(self) -> dict[str, bytes]:
         heads = [(s, self.entries(self.state.feeds.head(s.id, PER_SECTION))) for s in self.sections]
