@@ -18,17 +18,15 @@ _TERMINAL_ESCAPE = re.compile(
     r"|\x9b[0-?]*[ -/]*[@-~]"
 )
 # Form feed and vertical tab separate words in text dumps: they become a space.
-_SPACE_CONTROLS = re.compile("[\x0b\x0c]")
+_SPACE_CONTROL_CHARS = "\x0b\x0c"
+_SPACE_CONTROLS = re.compile(f"[{_SPACE_CONTROL_CHARS}]")
 # What is left: C0 controls but tab, newline and carriage return; DEL and C1; lone
 # surrogates; the two non-characters XML refuses; bidi embedding and isolate controls.
-_UNSAFE = re.compile(
-    "[\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
-)
+_UNSAFE_CHARS = "\x00-\x08\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069"
+_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
 # Any character that one of the three steps acts on (escapes begin with ESC or CSI, which
 # are C0/C1 controls): most texts have none, and one search is cheaper than three passes.
-_ACTED_ON = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff\u202a-\u202e\u2066-\u2069]"
-)
+_ACTED_ON = re.compile(f"[{_SPACE_CONTROL_CHARS}{_UNSAFE_CHARS}]")
 
 
 def without_terminal_escapes(text: str) -> tuple[str, int]:
