@@ -35,10 +35,12 @@ if TYPE_CHECKING:
 Consumer = Callable[[Retrieved], None]
 
 
-def page_url(listing: str, number: int, param: str) -> str:
-    """Page 1 is the bare listing URL; page N adds ``?<param>=N``."""
+def page_url(listing: str, number: int, rules: Callable[[], HtmlRules]) -> str:
+    """Page 1 is the bare listing URL; page N adds ``?<param>=N``, the profile's paging
+    parameter (the rules are asked for only then)."""
     if number == 1:
         return listing
+    param = rules().listing.page_param
     parts = urlsplit(listing)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != param]
     query.append((param, str(number)))
@@ -162,7 +164,7 @@ class _Walk:
         unknown = largest = 0
         stopped_early = False
         for number in range(1, source.pages + 1):
-            url = source.url if number == 1 else page_url(source.url, number, self._page_param)
+            url = page_url(source.url, number, self.rules)
             self.progress(f"{source.name}: listing page {number}")
             run.requests += 1
             try:
@@ -204,10 +206,6 @@ class _Walk:
             if largest:
                 estimate = min(estimate, source.pages * largest)
             run.items = max(run.items, estimate)
-
-    @property
-    def _page_param(self) -> str:
-        return self.rules().listing.page_param
 
     def _read_page(self, url: str, fetched: Fetched, seen: set[str]) -> list[ListingItem]:
         """The page's items not met on an earlier page of this run; the page is added
