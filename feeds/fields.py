@@ -1,7 +1,8 @@
-"""Field types of ``sources.yaml``, declared in plain Python for pydantic to enforce.
+"""Field types of ``sources.yaml`` and site profiles, declared in plain Python for pydantic
+to enforce.
 
-The config's classes are standard dataclasses, so a run whose config is unchanged can
-use a validated copy without importing pydantic (see :mod:`feeds.config`).  What
+Both schemas are standard dataclasses, so a run whose config is unchanged can use
+validated copies without importing pydantic (see :mod:`feeds.cache`).  What
 pydantic must check is said with the markers below, inside ``Annotated``: pydantic asks
 each marker for its part of the schema (``__get_pydantic_core_schema__``) when it
 validates, and only then is ``pydantic_core`` imported.
@@ -18,6 +19,22 @@ from urllib.parse import urlsplit
 
 from feeds.text.urls import WEB_SCHEMES, is_absolute
 
+_TYPE_NAMES = {
+    str: "a string",
+    int: "an integer",
+    float: "a number",
+    bool: "true/false",
+    list: "a list",
+    dict: "a mapping",
+    type(None): "nothing",
+}
+
+
+def kind_of(value: object) -> str:
+    """How messages name the type of a value a user wrote."""
+    return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
 #: Unknown keys are errors: a misspelt key must not pass silently.
 FORBID_EXTRA: dict[str, Any] = {"extra": "forbid"}
 
@@ -32,7 +49,7 @@ class _Strict:
 
 
 class _Bound:
-    """A number bounded below or above (``ge``, ``gt``, ``le``)."""
+    """A number bounded below or above (``ge``, ``gt``, ``le``), or a shortest length."""
 
     def __init__(self, key: str, value: float) -> None:
         self.key = key
@@ -52,6 +69,14 @@ def above(value: float) -> _Bound:
     return _Bound("gt", value)
 
 
+def at_most(value: float) -> _Bound:
+    return _Bound("le", value)
+
+
+def min_length(value: int) -> _Bound:
+    return _Bound("min_length", value)
+
+
 class Check:
     """A check run on the value once its type is right: ``check`` returns the value or
     raises ValueError with the message a user reads."""
@@ -63,6 +88,35 @@ class Check:
         from pydantic_core import core_schema
 
         return core_schema.no_info_after_validator_function(self.check, handler(source))
+
+
+class Before:
+    """A conversion run on the raw value before its type is checked (a regex string
+    compiled, a list of names lower-cased): ``convert`` returns the new value or raises
+    ValueError with the message a user reads."""
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        self.convert = convert
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(self.convert, handler(source))
+
+
+class Prepared:
+    """A dataclass whose raw mapping is rewritten (``prepare``) before its fields are
+    validated, e.g. to fill a placeholder its patterns share."""
+
+    @classmethod
+    def prepare(cls, data: Any) -> Any:
+        return data
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        return core_schema.no_info_before_validator_function(cls.prepare, handler(source))
 
 
 class Tagged:

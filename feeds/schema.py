@@ -2,8 +2,7 @@
 
 Every problem is reported, each as ``<file>:<line>: <key path>: <what is wrong>``, so a
 typo is found in one go.  Unknown keys are errors: a misspelt key must not pass silently.
-Site profiles are pydantic models (:class:`Schema`); the config is standard dataclasses
-that pydantic validates (see :mod:`feeds.fields`).
+Both are standard dataclasses that pydantic validates (see :mod:`feeds.fields`).
 """
 
 from __future__ import annotations
@@ -14,31 +13,16 @@ import typing
 from collections.abc import Iterable, Sequence
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from feeds.errors import ConfigError
+from feeds.fields import kind_of
 from feeds.yamlfile import Located, Path, dotted
-
-
-class Schema(BaseModel):
-    """Base of every schema: strict types, unknown keys refused, values frozen."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
-
 
 # --- problems -------------------------------------------------------------------------
 
 
-_TYPE_NAMES = {
-    str: "a string",
-    int: "an integer",
-    float: "a number",
-    bool: "true/false",
-    list: "a list",
-    dict: "a mapping",
-    type(None): "nothing",
-}
 _EXPECTED = {
     "string_type": "a string",
     "int_type": "an integer",
@@ -54,10 +38,6 @@ _EXPECTED = {
     "dataclass_args_type": "a mapping",
     "date_type": "a date YYYY-MM-DD",
 }
-
-
-def kind_of(value: object) -> str:
-    return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
 class Problems:
@@ -189,8 +169,6 @@ def _fields(current: Any) -> dict[str, Any] | None:
     """The keys a schema class takes and their types; None for anything else."""
     if not isinstance(current, type):
         return None
-    if issubclass(current, BaseModel):
-        return {f.alias or name: f.annotation for name, f in current.model_fields.items()}
     if dataclasses.is_dataclass(current):
         hints = typing.get_type_hints(current, include_extras=True)
         return {f.name: hints[f.name] for f in dataclasses.fields(current) if f.init}
@@ -229,9 +207,7 @@ def validate(
     """``data`` (default: the whole document) as ``model``; None after reporting problems."""
     data = located.data if data is None else data
     try:
-        if issubclass(model, BaseModel):
-            return model.model_validate(data)
-        return _adapter(model).validate_python(data)  # a standard dataclass
+        return _adapter(model).validate_python(data)
     except ValidationError as exc:
         problems.extend_from(exc, model, data)
         return None

@@ -9,45 +9,88 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, StrictInt, StrictStr, field_validator, model_validator
+from feeds.fields import Before, Integer, Prepared, Text, at_least, min_length
+from feeds.profile.patterns import PROFILE_CONFIG, Anchored, DayMonth, FullDate, Pattern
 
-from feeds.profile.patterns import Anchored, DayMonth, FullDate, Pattern, ProfileSchema
+
+def _months(value: Any) -> dict[str, int]:
+    """Month number -> names, read as lower-cased name -> number; every problem named."""
+    if not isinstance(value, dict):
+        raise ValueError("expected a mapping of month number to names")
+    names: dict[str, int] = {}
+    problems: list[str] = []
+    for number, words in value.items():
+        if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 12:
+            problems.append(f"{number}: month keys must be the numbers 1 to 12")
+            continue
+        if not isinstance(words, list) or not words:
+            problems.append(f"{number}: expected a non-empty list of names")
+            continue
+        for word in words:
+            if not isinstance(word, str) or not word.strip():
+                problems.append(f"{number}: expected a month name, got {word!r}")
+                continue
+            other = names.setdefault(word.casefold(), number)
+            if other != number:
+                problems.append(f"{number}: {word!r} already names month {other}")
+    missing = sorted(set(range(1, 13)) - set(names.values()))
+    if missing and not problems:
+        problems.append(f"missing month(s) {', '.join(map(str, missing))}")
+    if problems:
+        raise ValueError("; ".join(problems))
+    return names
 
 
-class DumpRules(ProfileSchema):
+def _casefolded(value: Any) -> Any:
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return frozenset(v.casefold() for v in value)
+    return value
+
+
+#: Words, compared case-insensitively.
+Words = Annotated[frozenset[str], Before(_casefolded)]
+Count = Annotated[Integer, at_least(1)]
+Phrase = Annotated[Text, min_length(1)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DumpRules(Prepared):
     """Compiled phrases and patterns of one site's text dumps."""
+
+    __pydantic_config__: ClassVar = PROFILE_CONFIG
 
     #: Footer links, matched against whole lines at the end of a dump.
     navigation: tuple[Anchored, ...]
     #: Signature and contact lines; searched in the trailing block only.
     contacts: tuple[Pattern, ...]
     #: How many trailing non-empty lines the signature may occupy.
-    signature_window: StrictInt = Field(ge=1)
+    signature_window: Count
     #: The article date line; groups day, month and year.
     date_formats: tuple[FullDate, ...]
     #: Lower-cased month name -> month number.
-    months: Mapping[str, int]
+    months: Annotated[Mapping[str, int], Before(_months)]
     #: Date phrases that open a teaser; groups day, month and an optional year.
     date_phrases: tuple[DayMonth, ...]
     #: Full dates mentioned anywhere in a text; groups day, month and year.
     date_mentions: tuple[FullDate, ...]
     #: Long-form datelines between the header and the body.
     datelines: tuple[Pattern, ...]
-    download_phrase: StrictStr = Field(min_length=1)
+    download_phrase: Phrase
     attachment_file: Pattern
     image_file: Pattern
     #: A whole line that is one image's file name (names may hold spaces and dates).
     image_line: Pattern
     #: An image name trailing a paragraph; group ``name``.
     trailing_image: Pattern
-    video_marker: StrictStr = Field(min_length=1)
+    video_marker: Phrase
     #: A date phrase before this day is history, not a release date.
     earliest_date: dt.date
-    max_title_length: StrictInt = Field(ge=20)
-    min_title_words: StrictInt = Field(ge=1)
-    title_search_lines: StrictInt = Field(ge=1)
+    max_title_length: Annotated[Integer, at_least(20)]
+    min_title_words: Count
+    title_search_lines: Count
     #: Lines that are never a title.
     not_title: tuple[Pattern, ...]
     #: Paragraphs that open a release of their own even one blank line below another
@@ -59,13 +102,12 @@ class DumpRules(ProfileSchema):
     #: Whole sentences that only greet ("Dear colleagues!"): never a teaser's title.
     salutations: tuple[Anchored, ...]
     #: Words every release of the site uses: they tell nothing of a paragraph's topic.
-    common_words: frozenset[str]
-    #: Lower-cased words that end in a period without ending a sentence.
-    abbreviations: frozenset[str]
+    common_words: Words
+    #: Words that end in a period without ending a sentence.
+    abbreviations: Words
 
-    @model_validator(mode="before")
     @classmethod
-    def _fill_month_names(cls, data: Any) -> Any:
+    def prepare(cls, data: Any) -> Any:
         """Put the month alternation where the patterns say ``{month}``."""
         if not isinstance(data, dict):
             return data
@@ -80,41 +122,6 @@ class DumpRules(ProfileSchema):
                     for v in value
                 ]
         return filled
-
-    @field_validator("months", mode="before")
-    @classmethod
-    def _months(cls, value: Any) -> dict[str, int]:
-        if not isinstance(value, dict):
-            raise ValueError("expected a mapping of month number to names")
-        names: dict[str, int] = {}
-        problems: list[str] = []
-        for number, words in value.items():
-            if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= 12:
-                problems.append(f"{number}: month keys must be the numbers 1 to 12")
-                continue
-            if not isinstance(words, list) or not words:
-                problems.append(f"{number}: expected a non-empty list of names")
-                continue
-            for word in words:
-                if not isinstance(word, str) or not word.strip():
-                    problems.append(f"{number}: expected a month name, got {word!r}")
-                    continue
-                other = names.setdefault(word.casefold(), number)
-                if other != number:
-                    problems.append(f"{number}: {word!r} already names month {other}")
-        missing = sorted(set(range(1, 13)) - set(names.values()))
-        if missing and not problems:
-            problems.append(f"missing month(s) {', '.join(map(str, missing))}")
-        if problems:
-            raise ValueError("; ".join(problems))
-        return names
-
-    @field_validator("abbreviations", "common_words", mode="before")
-    @classmethod
-    def _abbreviations(cls, value: Any) -> Any:
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            return frozenset(v.casefold() for v in value)
-        return value
 
 
 def _month_names(value: Any) -> list[str]:

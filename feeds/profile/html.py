@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zoneinfo
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
 import cssselect
-from pydantic import AfterValidator, Field, StrictInt, StrictStr, field_validator
 
-from feeds.profile.patterns import FullDate, Pattern, ProfileSchema
+from feeds.fields import Before, Check, Integer, Text, at_least, at_most, min_length
+from feeds.profile.patterns import PROFILE_CONFIG, FullDate, Pattern
 
 _SAMPLE_MOMENT = dt.datetime(2024, 2, 16, 10, 30, tzinfo=dt.UTC)
 _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
@@ -41,21 +42,49 @@ def _date_format(value: str) -> str:
     return value
 
 
-Selector = Annotated[StrictStr, Field(min_length=1), AfterValidator(_selector)]
-Text = Annotated[StrictStr, Field(min_length=1)]
+def _zone(value: Any) -> zoneinfo.ZoneInfo | None:
+    if value is None or isinstance(value, zoneinfo.ZoneInfo):
+        return value
+    try:
+        return zoneinfo.ZoneInfo(str(value))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r}") from None
 
 
-class ListingSelectors(ProfileSchema):
+def _lower_keys(value: dict[str, int]) -> dict[str, int]:
+    return {name.lower(): number for name, number in value.items()}
+
+
+def _lower_all(value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(v.lower() for v in value)
+
+
+def _extensions(value: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(e.lower().lstrip(".") for e in value)
+
+
+Name = Annotated[Text, min_length(1)]
+Selector = Annotated[Text, min_length(1), Check(_selector)]
+MonthNumber = Annotated[Integer, at_least(1), at_most(12)]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingSelectors:
+    __pydantic_config__: ClassVar = PROFILE_CONFIG
+
     item: Selector
     link: Selector
     title: Selector
     date: Selector
     preview: Selector
     #: The query parameter of page N of a listing (``?PAGEN_1=N``).
-    page_param: Text
+    page_param: Name
 
 
-class ArticleSelectors(ProfileSchema):
+@dataclass(frozen=True, kw_only=True)
+class ArticleSelectors:
+    __pydantic_config__: ClassVar = PROFILE_CONFIG
+
     title: Selector
     date: Selector
     subtitle: Selector
@@ -64,31 +93,19 @@ class ArticleSelectors(ProfileSchema):
     attachments: Selector
 
 
-class DateRules(ProfileSchema):
+@dataclass(frozen=True, kw_only=True)
+class DateRules:
+    __pydantic_config__: ClassVar = PROFILE_CONFIG
+
     #: Whole-value strptime formats, tried on datetime attributes and date elements.
-    formats: tuple[Annotated[StrictStr, AfterValidator(_date_format)], ...]
+    formats: tuple[Annotated[Text, Check(_date_format)], ...]
     #: Date phrases searched for in short texts; groups day, month and year.
     patterns: tuple[FullDate, ...]
-    #: Lower-case month name -> month number.
-    months: dict[str, Annotated[StrictInt, Field(ge=1, le=12)]]
+    #: Month name (any case) -> month number.
+    months: Annotated[dict[str, MonthNumber], Check(_lower_keys)]
     #: The site's calendar: a timestamp with an offset is dated in this zone (22:15 UTC is
     #: already the next day in Moscow).  None keeps the stamp's own date.
-    zone: zoneinfo.ZoneInfo | None = None
-
-    @field_validator("months", mode="after")
-    @classmethod
-    def _lower_months(cls, value: dict[str, int]) -> dict[str, int]:
-        return {name.lower(): number for name, number in value.items()}
-
-    @field_validator("zone", mode="before")
-    @classmethod
-    def _zone(cls, value: Any) -> zoneinfo.ZoneInfo | None:
-        if value is None or isinstance(value, zoneinfo.ZoneInfo):
-            return value
-        try:
-            return zoneinfo.ZoneInfo(str(value))
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+    zone: Annotated[zoneinfo.ZoneInfo | None, Before(_zone)] = None
 
     def month_number(self, name: str) -> int | None:
         """Month number for a name or a 1-2 digit number; None when unknown."""
@@ -130,18 +147,17 @@ class DateRules(ProfileSchema):
         return None
 
 
-class UrlRules(ProfileSchema):
-    #: Hosts of the site: their URLs are canonicalised (https, stripped parameters).
-    hosts: tuple[Text, ...]
-    #: Query parameters that never change the content (AJAX copies, cache busting).
-    strip_params: tuple[Text, ...]
-    #: Kept on listing URLs only.
-    listing_params: tuple[Text, ...]
+@dataclass(frozen=True, kw_only=True)
+class UrlRules:
+    __pydantic_config__: ClassVar = PROFILE_CONFIG
 
-    @field_validator("hosts", mode="after")
-    @classmethod
-    def _lower_hosts(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(h.lower() for h in value)
+    #: Hosts of the site (any case): their URLs are canonicalised (https, stripped
+    #: parameters).
+    hosts: Annotated[tuple[Name, ...], Check(_lower_all)]
+    #: Query parameters that never change the content (AJAX copies, cache busting).
+    strip_params: tuple[Name, ...]
+    #: Kept on listing URLs only.
+    listing_params: tuple[Name, ...]
 
 
 def _prefix_map(value: Any) -> Any:
@@ -159,39 +175,33 @@ def _prefix_map(value: Any) -> Any:
     return tuple(result.items())
 
 
-PrefixMap = Annotated[tuple[tuple[str, str], ...], Field(default=()), AfterValidator(tuple)]
+PrefixMap = Annotated[tuple[tuple[str, str], ...], Before(_prefix_map)]
 
 
-class HtmlRules(ProfileSchema):
+@dataclass(frozen=True, kw_only=True)
+class HtmlRules:
     """How one site's listing and article pages are read."""
+
+    __pydantic_config__: ClassVar = PROFILE_CONFIG
 
     listing: ListingSelectors
     article: ArticleSelectors
-    #: Links whose file name ends like this are attachments even without a selector.
-    attachment_extensions: tuple[Text, ...] = ()
+    #: Links whose file name ends like this (any case, dot or not) are attachments even
+    #: without a selector.
+    attachment_extensions: Annotated[tuple[Name, ...], Check(_extensions)] = ()
     #: Paragraphs that are link labels rather than text.
-    attachment_phrases: tuple[Text, ...] = ()
+    attachment_phrases: tuple[Name, ...] = ()
     #: Navigation lines at the end of an article.
-    footer_phrases: tuple[Text, ...] = ()
+    footer_phrases: tuple[Name, ...] = ()
     #: Signature and contact lines, removed from the end of an article body.
     contacts: tuple[Pattern, ...] = ()
     #: How many trailing paragraphs the signature block may occupy.
-    signature_window: StrictInt = Field(6, ge=0)
+    signature_window: Annotated[Integer, at_least(0)] = 6
     #: Trailing parts of <title> naming the site rather than the article.
     title_suffixes: tuple[Pattern, ...] = ()
     dates: DateRules
     urls: UrlRules
     #: URL prefix ("/path/" on any host, or "host/path/") -> section id.
-    sections: PrefixMap
+    sections: PrefixMap = ()
     #: URL prefix -> BCP 47 language code.
-    languages: PrefixMap
-
-    @field_validator("attachment_extensions", mode="after")
-    @classmethod
-    def _extensions(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(e.lower().lstrip(".") for e in value)
-
-    @field_validator("sections", "languages", mode="before")
-    @classmethod
-    def _prefixes(cls, value: Any) -> Any:
-        return _prefix_map(value)
+    languages: PrefixMap = ()

@@ -1,24 +1,22 @@
-"""Field types of site profiles: case-insensitive regular expressions, compiled at load."""
+"""Field types of site profiles: case-insensitive regular expressions, compiled at load.
+
+Profiles are standard dataclasses, like the config (see :mod:`feeds.fields`): a run
+whose profile is unchanged uses a validated copy from the cache without importing
+pydantic.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
-
-from feeds.schema import Schema, kind_of
+from feeds.fields import Before, Check, kind_of
 
 _FLAGS = re.IGNORECASE
 
-
-class ProfileSchema(Schema):
-    """Profiles hold compiled patterns and read YAML lists as tuples."""
-
-    model_config = ConfigDict(
-        extra="forbid", strict=False, frozen=True, arbitrary_types_allowed=True
-    )
+#: Unknown keys are errors; YAML lists are read as tuples (the classes hold patterns,
+#: zones and tuples, so values are not checked as strictly as the config's).
+PROFILE_CONFIG: dict[str, Any] = {"extra": "forbid", "arbitrary_types_allowed": True}
 
 
 def _compile(value: Any, template: str = "{}") -> re.Pattern[str]:
@@ -35,12 +33,12 @@ def _compile_anchored(value: Any) -> re.Pattern[str]:
 
 
 #: A regular expression, matched case-insensitively.
-Pattern = Annotated[re.Pattern[str], BeforeValidator(_compile)]
+Pattern = Annotated[re.Pattern[str], Before(_compile)]
 #: A regular expression that must match a whole line.
-Anchored = Annotated[re.Pattern[str], BeforeValidator(_compile_anchored)]
+Anchored = Annotated[re.Pattern[str], Before(_compile_anchored)]
 
 
-def _groups(*groups: str) -> Callable[[re.Pattern[str]], re.Pattern[str]]:
+def _groups(*groups: str) -> Check:
     """A check that a pattern names ``groups``."""
 
     def check(pattern: re.Pattern[str]) -> re.Pattern[str]:
@@ -49,14 +47,10 @@ def _groups(*groups: str) -> Callable[[re.Pattern[str]], re.Pattern[str]]:
             raise ValueError(f"regex lacks the group(s) {', '.join(missing)}")
         return pattern
 
-    return check
+    return Check(check)
 
 
 #: A date pattern naming the groups day, month and year.
-FullDate = Annotated[
-    re.Pattern[str], BeforeValidator(_compile), AfterValidator(_groups("day", "month", "year"))
-]
+FullDate = Annotated[re.Pattern[str], Before(_compile), _groups("day", "month", "year")]
 #: A date phrase naming at least day and month.
-DayMonth = Annotated[
-    re.Pattern[str], BeforeValidator(_compile), AfterValidator(_groups("day", "month"))
-]
+DayMonth = Annotated[re.Pattern[str], Before(_compile), _groups("day", "month")]
