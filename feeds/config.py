@@ -4,7 +4,7 @@ Paths are relative to the config file's folder.  Every problem is reported with 
 line (see :mod:`feeds.schema`).
 
 The schema is standard dataclasses that pydantic validates (:mod:`feeds.fields`), and a
-validated config is kept in the user's cache folder (:mod:`feeds.config_cache`): a run
+validated config is kept in the user's cache folder (:mod:`feeds.cache`): a run
 whose config file is unchanged imports neither pydantic nor the YAML reader, which is
 most of the start-up of a run with nothing new to do.
 """
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
-from feeds import config_cache
+from feeds import cache
 from feeds.errors import ConfigError
 from feeds.fields import (
     FORBID_EXTRA,
@@ -294,12 +294,13 @@ def load_config(path: str | Path) -> Config:
     except OSError as exc:
         raise ConfigError([f"{where}: cannot read config: {exc.strerror or exc}"]) from None
     resolved = config_path.resolve()
-    match config_cache.load(resolved, raw):
+    name = os.fsencode(resolved)
+    match cache.load(cache.CONFIGS, name, raw):
         # Kept with the places it had: the checks of ``_check_places`` hold for those.
         case (Config() as cached, tuple() as places) if cached.places() == places:
             return cached
     config = _validate(raw, resolved, where)
-    config_cache.store(resolved, raw, (config, config.places()))
+    cache.store(cache.CONFIGS, name, raw, (config, config.places()))
     return config
 
 

@@ -4,25 +4,31 @@ The packaged profile (``feeds/profile/csto/*.yaml``) holds the dump phrases and 
 selectors; ``profile:`` in sources.yaml overrides any key of it, so a markup change on
 the site is a config edit.  Both parts are validated by their schemas
 (:class:`~feeds.profile.dump.DumpRules`, :class:`~feeds.profile.html.HtmlRules`), every
-problem reported at once.
+problem reported at once.  A validated profile is kept in the user's cache folder
+(:mod:`feeds.cache`), so a run with the same overrides reads neither YAML nor imports
+pydantic.
 
-May import ``feeds.schema``, ``feeds.yamlfile``, ``feeds.errors`` and ``feeds.config``.
+May import ``feeds.schema``, ``feeds.yamlfile``, ``feeds.errors``, ``feeds.cache`` and
+``feeds.config``.
 """
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from feeds import cache as validated
 from feeds.config import Config
 from feeds.errors import ConfigError
 from feeds.profile.dump import DumpRules
 from feeds.profile.html import HtmlRules
-from feeds.schema import Problems, validate
-from feeds.yamlfile import Located, read_yaml
+
+if TYPE_CHECKING:
+    from feeds.yamlfile import Located
 
 DEFAULT_PROFILE = "csto"
 
@@ -37,6 +43,8 @@ class Profile:
 
 @cache
 def _packaged(part: str) -> Located:
+    from feeds.yamlfile import read_yaml
+
     name = f"{DEFAULT_PROFILE}/{part}.yaml"
     text = resources.files(__name__).joinpath(name).read_text("utf-8")
     return read_yaml(text, f"feeds/profile/{name}")
@@ -66,6 +74,19 @@ def load_profile(
     ``timezone`` (the config's ``site.timezone``) is the zone page timestamps are dated
     in, unless the overrides name one under ``html.dates.zone``.
     """
+    # An entry is named by what it was validated from, pickled (which, unlike JSON,
+    # tells the key 1 from "1"); ``where`` only names problems, and a profile with
+    # problems is never kept.
+    name = pickle.dumps((dict(overrides), timezone), protocol=pickle.HIGHEST_PROTOCOL)
+    kept = validated.load(validated.PROFILES, name, name)
+    if isinstance(kept, Profile):
+        return kept
+    profile = _validate(overrides, where, timezone)
+    validated.store(validated.PROFILES, name, name, profile)
+    return profile
+
+
+def _validate(overrides: Mapping[str, Any], where: str, timezone: str | None) -> Profile:
     html_overrides: dict[str, Any] = dict(overrides.get("html") or {})
     if timezone is not None:
         html_overrides = merge({"dates": {"zone": timezone}}, html_overrides)
@@ -85,6 +106,8 @@ def default_profile() -> Profile:
 def _part(
     model: type[Any], part: str, override: Mapping[str, Any], where: str, lines: list[str]
 ) -> Any:
+    from feeds.yamlfile import Located
+
     packaged = _packaged(part)
     if not override:
         return rules_from(model, packaged, lines)
@@ -97,6 +120,8 @@ def rules_from(
     model: type[Any], located: Located, lines: list[str], prefix: tuple[str, ...] = ()
 ) -> Any:
     """``located`` read as ``model``; problems added to ``lines`` (None when any)."""
+    from feeds.schema import Problems, validate
+
     problems = Problems(located, prefix=prefix)
     result = validate(model, located, problems)
     lines.extend(problems.lines)

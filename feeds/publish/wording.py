@@ -2,7 +2,8 @@
 
 A page is worded in the site's language; a release page in its release's language, so a
 mixed configuration labels each page by what it holds.  Languages without a wording file
-fall back to English.
+fall back to English.  The files are read once and kept in the user's cache folder
+(:mod:`feeds.cache`), so a run that writes a few pages does not load the YAML reader.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-import yaml
 from markupsafe import Markup, escape
+
+from feeds import cache as kept
 
 FALLBACK = "en"
 
@@ -44,7 +46,12 @@ def wording(language: str) -> Wording:
     name = f"{primary}.yaml"
     if not folder.joinpath(name).is_file():
         primary, name = FALLBACK, f"{FALLBACK}.yaml"
-    texts = yaml.safe_load(folder.joinpath(name).read_text("utf-8"))
+    texts = kept.load(kept.WORDINGS, name.encode(), b"")
+    if not isinstance(texts, dict):
+        import yaml
+
+        texts = yaml.safe_load(folder.joinpath(name).read_text("utf-8"))
+        kept.store(kept.WORDINGS, name.encode(), b"", texts)
     return Wording(primary, texts)
 
 

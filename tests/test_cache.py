@@ -1,9 +1,11 @@
-"""Validated configs kept between runs: used only while nothing they depend on changed."""
+"""Validated configs and profiles kept between runs: used only while nothing they depend
+on changed."""
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from feeds import config_cache
+from feeds import cache
 from feeds.config import load_config
 from feeds.errors import ConfigError
-from tests.conftest import REPO
+from feeds.profile import profile_for
+from tests.conftest import REPO, SAMPLES
 from tests.test_config import MINIMAL, write
 
 # Loads the config in a fresh interpreter and says which of the heavy modules it needed.
@@ -42,7 +45,7 @@ def probe(config: Path) -> dict[str, object]:
 
 
 def entries() -> list[Path]:
-    folder = config_cache.folder()
+    folder = cache.folder()
     assert folder is not None
     return sorted(folder.glob("config-*.pickle")) if folder.is_dir() else []
 
@@ -96,17 +99,16 @@ def test_a_moved_output_folder_is_checked_again(tmp_path: Path) -> None:
 
 def test_an_entry_others_may_write_or_a_damaged_one_is_ignored(tmp_path: Path) -> None:
     config = write(tmp_path, MINIMAL)
-    resolved = config.resolve()
-    raw = config.read_bytes()
+    name, raw = os.fsencode(config.resolve()), config.read_bytes()
     load_config(config)
-    entry = config_cache.entry_path(resolved)
+    entry = cache.entry_path(cache.CONFIGS, name)
     assert entry is not None and entry.is_file()
     os.chmod(entry, 0o620)
-    assert config_cache.load(resolved, raw) is None
+    assert cache.load(cache.CONFIGS, name, raw) is None
     assert load_config(config).output == tmp_path / "output"  # validated, and kept anew
-    assert config_cache.load(resolved, raw) is not None
+    assert cache.load(cache.CONFIGS, name, raw) is not None
     entry.write_bytes(b"not a pickle")
-    assert config_cache.load(resolved, raw) is None
+    assert cache.load(cache.CONFIGS, name, raw) is None
     assert load_config(config).output == tmp_path / "output"
 
 
@@ -115,7 +117,7 @@ def test_without_a_cache_folder_every_load_validates(
 ) -> None:
     monkeypatch.delenv("XDG_CACHE_HOME")
     monkeypatch.delenv("HOME", raising=False)
-    assert config_cache.folder() is None
+    assert cache.folder() is None
     config = write(tmp_path, MINIMAL)
     assert load_config(config).output == tmp_path / "output"
     assert load_config(config).output == tmp_path / "output"
@@ -149,8 +151,86 @@ def test_another_version_of_feeds_validates_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     config = write(tmp_path, MINIMAL)
-    resolved, raw = config.resolve(), config.read_bytes()
+    name, raw = os.fsencode(config.resolve()), config.read_bytes()
     load_config(config)
-    assert config_cache.load(resolved, raw) is not None
-    monkeypatch.setattr(config_cache, "__version__", "0.0.0-other")
-    assert config_cache.load(resolved, raw) is None
+    assert cache.load(cache.CONFIGS, name, raw) is not None
+    monkeypatch.setattr(cache, "__version__", "0.0.0-other")
+    assert cache.load(cache.CONFIGS, name, raw) is None
+
+
+# Loads the config and its profile in a fresh interpreter: which heavy modules it needed.
+_PROFILE_PROBE = """\
+import json, sys
+from feeds.config import load_config
+from feeds.profile import profile_for
+profile = profile_for(load_config(sys.argv[1]))
+print(json.dumps({
+    "page_param": profile.html.listing.page_param,
+    "modules": sorted(m for m in ("pydantic", "pydantic_core", "yaml") if m in sys.modules),
+}))
+"""
+
+
+def profile_probe(config: Path) -> dict[str, object]:
+    result = subprocess.run(
+        [sys.executable, "-c", _PROFILE_PROBE, str(config)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=True,
+    )
+    found: dict[str, object] = json.loads(result.stdout)
+    return found
+
+
+def profile_entries() -> list[Path]:
+    folder = cache.folder()
+    assert folder is not None
+    return sorted(folder.glob("profile-*.pickle")) if folder.is_dir() else []
+
+
+def test_an_unchanged_profile_is_not_validated_again(tmp_path: Path) -> None:
+    overridden = MINIMAL + "profile:\n  html:\n    listing:\n      page_param: page\n"
+    before = profile_entries()
+    config = write(tmp_path, overridden)
+    validated = ["pydantic", "pydantic_core", "yaml"]
+    assert profile_probe(config) == {"page_param": "page", "modules": validated}
+    assert profile_probe(config) == {"page_param": "page", "modules": []}
+    # Other overrides are another profile, validated once too.
+    config.write_text(overridden.replace("page_param: page", "page_param: p"), encoding="utf-8")
+    assert profile_probe(config) == {"page_param": "p", "modules": validated}
+    assert profile_probe(config) == {"page_param": "p", "modules": []}
+    assert len(profile_entries()) == len(before) + 2
+
+
+def test_a_profile_with_problems_is_never_kept(tmp_path: Path) -> None:
+    before = profile_entries()
+    config = write(tmp_path, MINIMAL + "profile:\n  dump:\n    navigatoin: []\n")
+    for _ in range(2):
+        with pytest.raises(ConfigError, match=r"profile\.dump\.navigatoin: unknown key"):
+            profile_for(load_config(config))
+    assert profile_entries() == before
+
+
+def test_an_entry_is_stale_once_a_defining_file_changes(tmp_path: Path) -> None:
+    defining = tmp_path / "rules.yaml"
+    defining.write_text("a: 1\n", encoding="utf-8")
+    shelf = cache.Shelf("test", (str(defining),))
+    cache.store(shelf, b"name", b"raw", "value")
+    assert cache.load(shelf, b"name", b"raw") == "value"
+    assert cache.load(shelf, b"name", b"other raw") is None
+    defining.write_text("a: 22\n", encoding="utf-8")
+    assert cache.load(shelf, b"name", b"raw") is None
+
+
+def test_a_refresh_with_one_new_dump_imports_no_validation(
+    make_project: Callable[..., Path],
+) -> None:
+    config = make_project(dumps=["001", "002"])
+    assert {"pydantic", "yaml"} <= imported(config)
+    new = next(SAMPLES.glob("003_*.txt"))
+    shutil.copy2(new, config.parent / "dumps" / new.name)
+    modules = imported(config)
+    # It parses, stores and publishes the new release: no schema is validated again.
+    assert {"lxml", "jinja2", "feedgen", "msgspec"} <= modules
+    assert modules & {"pydantic", "pydantic_core", "yaml"} == set()
