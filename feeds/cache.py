@@ -50,6 +50,24 @@ def folder() -> Path | None:
     return Path(home) / ".cache" / "feeds" if home else None
 
 
+def private_folder(name: str) -> Path | None:
+    """A folder of the cache for files another library keeps (compiled templates), made
+    if missing; None when there is no cache folder, or it is not this user's alone."""
+    where = folder()
+    if where is None:
+        return None
+    path = where / name
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        for part in (where, path):
+            info = os.stat(part)
+            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+                return None
+    except OSError:
+        return None
+    return path
+
+
 def load(shelf: Shelf, name: bytes, raw: bytes) -> Any | None:
     """The value stored under ``name`` for these bytes, or None."""
     entry = entry_path(shelf, name)

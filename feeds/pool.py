@@ -11,16 +11,16 @@ per worker, not all: when the caller is slower than the workers (storing or writ
 what they make), finished results would otherwise pile up in memory.
 
 Work must not raise: what may fail is returned as a value (an error costs one item).
+The process machinery is imported only for a batch that uses it: a run with one new
+file has no use for it.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -51,6 +51,9 @@ def spread(
         for item in items:
             yield work(context, item)
         return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     global _job
     _job = (work, context)
     # Objects that exist now are left out of the garbage collector's passes: a worker's
@@ -87,6 +90,8 @@ def _workers(count: int, chunk: int, parallel_from: int, leave: int = 0) -> int:
     workers = min(cores - leave, 8, count // chunk + 1)
     if count < parallel_from or workers + leave < 2 or workers < 1:
         return 0
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 0
     return workers

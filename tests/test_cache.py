@@ -234,3 +234,18 @@ def test_a_refresh_with_one_new_dump_imports_no_validation(
     # It parses, stores and publishes the new release: no schema is validated again.
     assert {"lxml", "jinja2", "feedgen", "msgspec"} <= modules
     assert modules & {"pydantic", "pydantic_core", "yaml"} == set()
+
+
+def test_compiled_templates_go_to_a_folder_of_this_user_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = cache.private_folder("templates")
+    assert folder == tmp_path / "feeds" / "templates"
+    assert folder.stat().st_mode & 0o777 == 0o700
+    # A folder others may write could hand this process code to run: not used.
+    os.chmod(folder, 0o770)
+    assert cache.private_folder("templates") is None
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.delenv("HOME", raising=False)
+    assert cache.private_folder("templates") is None

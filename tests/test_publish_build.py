@@ -13,7 +13,7 @@ import pytest
 from feeds import pool
 from feeds.ingest.keys import KEYS_VERSION, match_keys
 from feeds.model import DateOrigin, Entry, Release, ReleaseKind, Section, Site
-from feeds.publish import render
+from feeds.publish import opml, render
 from feeds.publish.build import PublishReport, PublishSettings, publish
 from feeds.publish.validate import check_document
 from feeds.publish.writer import OutputWriter
@@ -403,7 +403,7 @@ def test_a_failing_opml_list_costs_only_itself(
     def failing(*args: object, **kwargs: object) -> bytes:
         raise ValueError("no list today")
 
-    monkeypatch.setattr(render, "render_opml", failing)
+    monkeypatch.setattr(opml, "render_opml", failing)
     report = publish(state.store, settings(tmp_path), STATUS, full=True)
     assert [str(f) for f in report.failures] == [
         "feeds.opml: not published: ValueError: no list today"

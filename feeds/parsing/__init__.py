@@ -15,18 +15,11 @@ from dataclasses import replace
 from feeds.errors import InputError, ParseError
 from feeds.model import DateOrigin, DocumentKind, ParsedDocument, Retrieved
 from feeds.parsing.dump import parse_dump, teaser_candidates
-from feeds.parsing.html import parse_article
 from feeds.profile import Profile
 from feeds.text.decode import Decoded, charset_hint, declared_charset, decode_bytes, unreadable
 from feeds.text.keys import paragraph_key
 
-__all__ = [
-    "candidate_keys",
-    "decode_dump",
-    "parse_article",
-    "parse_document",
-    "parse_dump",
-]
+__all__ = ["candidate_keys", "decode_dump", "parse_document", "parse_dump"]
 
 
 def decode_dump(document: Retrieved) -> Decoded:
@@ -68,6 +61,8 @@ def parse_document(
             language=language,
             rules=profile.html,
         )
+    from feeds.parsing.html import parse_article  # lxml's HTML side loads only for pages
+
     page = decode_bytes(
         document.body,
         locator=document.locator,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 from markupsafe import Markup
 
+from feeds import cache as kept
 from feeds.model import Entry, ReleaseKind, Section, Site
 from feeds.publish.content import (
     FEED_TYPES,
@@ -267,8 +268,12 @@ def _lang_attr(wanted: str, inherited: str) -> Markup:
 
 @cache
 def _environment() -> jinja2.Environment:
+    # Compiled templates are kept in the user's cache folder: compiling them is most of
+    # what a run that writes a few pages spends on pages.
+    compiled = kept.private_folder("templates")
     return jinja2.Environment(
         loader=jinja2.PackageLoader("feeds.publish", "templates"),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,

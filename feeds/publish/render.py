@@ -14,7 +14,6 @@ from feeds.pool import spread
 from feeds.publish.build import PublishReport, PublishSettings
 from feeds.publish.jsonfeed import render_json_feed
 from feeds.publish.membership import page_span
-from feeds.publish.opml import render_opml
 from feeds.publish.pages import (
     PER_SECTION,
     all_section,
@@ -180,6 +179,10 @@ class Renderer:
         return files
 
     def _opml_file(self) -> dict[str, bytes]:
+        # Imported here: its XML helpers load urllib.request, and the list is written
+        # only when the sections change.
+        from feeds.publish.opml import render_opml
+
         return {OPML_FILE: render_opml(self.sections, site=self.site)}
 
     def _index_file(self) -> dict[str, bytes]:

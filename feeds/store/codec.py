@@ -19,15 +19,19 @@ from dataclasses import asdict
 from functools import cache
 from typing import TYPE_CHECKING
 
-import msgspec
-
 from feeds.model import HealthStatus, Release, SourceHealth
 
 if TYPE_CHECKING:
+    import msgspec
     from pydantic import TypeAdapter
 
-_ENCODER = msgspec.json.Encoder()
-_DECODER = msgspec.json.Decoder(Release)
+
+@cache
+def _msgspec() -> tuple[msgspec.json.Encoder, msgspec.json.Decoder[Release]]:
+    # Made on first use: a run with nothing new reads no release.
+    import msgspec
+
+    return msgspec.json.Encoder(), msgspec.json.Decoder(Release)
 
 
 @cache
@@ -42,12 +46,14 @@ def release_to_json(release: Release) -> str:
     offset = stamp.utcoffset() if stamp is not None else None
     if offset is not None and (offset.seconds % 60 or offset.microseconds):
         return _pydantic_release().dump_json(release).decode()
-    return _ENCODER.encode(release).decode()
+    return _msgspec()[0].encode(release).decode()
 
 
 def release_from_json(text: str) -> Release:
+    import msgspec
+
     try:
-        return _DECODER.decode(text)
+        return _msgspec()[1].decode(text)
     except msgspec.ValidationError:
         # msgspec takes only the exact types; pydantic also reads the looser shapes rows
         # had before (a number in a string), or raises.
