@@ -8,8 +8,7 @@ good releases instead of publishing what it got this time.
 
 from __future__ import annotations
 
-import statistics
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from feeds.model import HealthStatus, SourceHealth
@@ -51,7 +50,7 @@ def assess(run: RunFigures, history: Sequence[SourceHealth]) -> SourceHealth:
     good = [h for h in history if h.status is HealthStatus.OK][:COMPARED_RUNS]
     message = ""
     if len(good) >= MIN_HISTORY:
-        usual = statistics.median(h.items for h in good)
+        usual = median(h.items for h in good)
         if usual > 0 and run.items == 0 and not run.download_failed:
             message = f"yielded nothing (usually {usual:g} items): has the site changed?"
         elif usual > 0 and run.items < usual * ITEM_DROP and not run.download_failed:
@@ -79,7 +78,7 @@ def _quality_drop(
     ):
         known = [b for b in before if b is not None]
         if now is not None and known and run.parsed >= 3:
-            usual_share = statistics.median(known)
+            usual_share = median(known)
             if usual_share - now >= QUALITY_DROP:
                 return (
                     f"only {now:.0%} of its articles have {name} (usually "
@@ -92,3 +91,14 @@ def usual_items(history: Sequence[SourceHealth]) -> int:
     """The item count of the last healthy run (0 when there is none)."""
     good = [h for h in history if h.status is HealthStatus.OK]
     return good[0].items if good else 0
+
+
+def median(values: Iterable[float]) -> float:
+    """The middle value (the mean of the two middle ones for an even count), as
+    ``statistics.median`` gives it: that module loads fractions and decimal, a few
+    milliseconds of every run, for a median of a few numbers."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no median of nothing")
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

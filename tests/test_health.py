@@ -3,11 +3,14 @@ seen through ``feeds refresh`` against the loopback copy of the site."""
 
 from __future__ import annotations
 
+import statistics
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from feeds.health import RunFigures, assess
+from feeds.health import RunFigures, assess, median
 from feeds.model import HealthStatus, SourceHealth
 from tests.support.livesite import (
     LISTING,
@@ -150,3 +153,8 @@ def test_redesigned_listing_is_drift_and_keeps_the_last_good_releases(
     assert refresh(config) == 0
     assert status(config)["sources"]["site-news"]["status"] == "ok"
     assert [(e.id, e.title, e.updated) for e in read_feed(config).entries] == published
+
+
+@given(st.lists(st.integers(0, 10_000) | st.floats(0, 1), min_size=1, max_size=9))
+def test_the_median_is_the_standard_librarys(values: list[float]) -> None:
+    assert median(values) == statistics.median(values)

@@ -18,7 +18,7 @@ import pickle
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feeds import cache as validated
@@ -46,7 +46,7 @@ def _packaged(part: str) -> Located:
     from feeds.yamlfile import read_yaml
 
     name = f"{DEFAULT_PROFILE}/{part}.yaml"
-    text = resources.files(__name__).joinpath(name).read_text("utf-8")
+    text = (Path(__file__).parent / name).read_text("utf-8")
     return read_yaml(text, f"feeds/profile/{name}")
 
 

@@ -12,8 +12,6 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-import cssselect
-
 from feeds.fields import Before, Check, Integer, Text, at_least, at_most, min_length
 from feeds.profile.patterns import PROFILE_CONFIG, FullDate, Pattern
 
@@ -23,6 +21,8 @@ _LABEL = re.compile(r"^[a-z][a-z0-9-]*$")
 
 def _selector(value: str) -> str:
     """A CSS selector that translates to XPath (how pages are searched)."""
+    import cssselect  # only a profile being validated needs it
+
     try:
         cssselect.HTMLTranslator().css_to_xpath(value)
     except cssselect.SelectorError as exc:

@@ -16,7 +16,6 @@ import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from feeds import __version__
@@ -115,9 +114,8 @@ def settings_fingerprint(settings: PublishSettings) -> str:
     return digest.hexdigest()
 
 
-def _package_files() -> Iterator[resources.abc.Traversable]:
-    root = resources.files("feeds.publish")
-    stack = [root]
+def _package_files() -> Iterator[Path]:
+    stack = [Path(__file__).parent]
     while stack:
         folder = stack.pop()
         for item in sorted(folder.iterdir(), key=lambda i: i.name):

@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -40,6 +40,8 @@ from feeds.publish.paths import (
 from feeds.publish.wording import Wording, wording
 from feeds.text.clean import clean_text
 
+#: The page templates, read from the package's folder.
+TEMPLATES = Path(__file__).parent / "templates"
 #: Names of the feed formats as readers know them.
 FEED_LABELS = {"atom": "Atom", "rss": "RSS", "json": "JSON Feed"}
 #: Releases each section shows on the site index.
@@ -272,7 +274,7 @@ def _environment() -> jinja2.Environment:
     # what a run that writes a few pages spends on pages.
     compiled = kept.private_folder("templates")
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("feeds.publish", "templates"),
+        loader=jinja2.FileSystemLoader(TEMPLATES),
         bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
         autoescape=True,
         trim_blocks=True,
@@ -285,7 +287,7 @@ def _environment() -> jinja2.Environment:
 @cache
 def _style_sheet() -> Markup:
     # Our own file, and style text is not HTML: escaping would corrupt its quotes.
-    text = resources.files("feeds.publish").joinpath("templates/style.css").read_text("utf-8")
+    text = (TEMPLATES / "style.css").read_text("utf-8")
     return Markup(text)
 
 
@@ -293,5 +295,5 @@ def _style_sheet() -> Markup:
 def _icon_url() -> str:
     """The site icon as a data URL: browsers stop asking the server for /favicon.ico,
     and the page keeps needing no file beside it."""
-    svg = resources.files("feeds.publish").joinpath("templates/icon.svg").read_text("utf-8")
+    svg = (TEMPLATES / "icon.svg").read_text("utf-8")
     return "data:image/svg+xml," + quote(svg.strip(), safe="/:=.,")
