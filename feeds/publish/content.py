@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
-from feeds.model import Asset, Entry, Site
+from feeds.model import Asset, Entry, Release, Site
 from feeds.publish.paths import FEED_FILES
 from feeds.text.html import html_to_text, referenced_urls, sanitize_html
 from feeds.text.urls import CONTENT_SCHEMES, is_absolute
@@ -80,9 +81,15 @@ def entry_content_html(entry: Entry, site: Site) -> str:
     the body does not already point to.  A bare file name from a dump is no link and no
     text of the release: it is listed on the release page only.
     """
-    release = entry.release
+    return _content_html(entry.release, site.url)
+
+
+# An entry is in its section's feeds and in the feed of everything, each in three
+# formats: its content is made once, not six times (sanitising is most of the cost).
+@lru_cache(maxsize=1024)
+def _content_html(release: Release, site_url: str) -> str:
     if release.body_html:
-        body = sanitize_html(release.body_html, base_url=release.url, site_url=site.url, rel=False)
+        body = sanitize_html(release.body_html, base_url=release.url, site_url=site_url, rel=False)
     else:
         paragraphs = [p for p in release.paragraphs if p.strip()] or [release.lead]
         body = "".join(f"<p>{html.escape(p)}</p>" for p in paragraphs if p)
