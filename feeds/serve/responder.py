@@ -36,6 +36,9 @@ _ALLOWED_METHODS = ("GET", "HEAD")
 # Versions remembered at most; the oldest go first.
 _MAX_VERSIONS = 65536
 _HAVE_SENDFILE = hasattr(os, "sendfile")
+# Plain numbers: an enum member's value is a property lookup on every request.
+_OK = int(HTTPStatus.OK)
+_NOT_MODIFIED = int(HTTPStatus.NOT_MODIFIED)
 
 
 class Responder:
@@ -160,7 +163,7 @@ class Responder:
             return _ok(version, method, gz=False, body=body)
         # A remembered version: its bytes go from this descriptor, never through Python.
         return Response(
-            int(HTTPStatus.OK),
+            _OK,
             _ok_fields(version, gz=False, length=version.size),
             file=fd,
             length=version.size,
@@ -181,7 +184,7 @@ def _gzip_wanted(request: Request, version: Version) -> bool:
 def _from_validators(request: Request, version: Version, gz: bool) -> Response | None:
     """The answers that need no body: a ``304``, or a ``HEAD`` of the uncompressed form."""
     if not_modified(request.headers, version.tag(gz), version.mtime):
-        return Response(int(HTTPStatus.NOT_MODIFIED), version.validator_fields(gz))
+        return Response(_NOT_MODIFIED, version.validator_fields(gz))
     if request.method == "HEAD" and not gz:
         return _ok(version, request.method, gz=False, body=b"", length=version.size)
     return None
@@ -215,4 +218,4 @@ def _ok(
 ) -> Response:
     """A 200; HEAD gets the headers of the GET and no body."""
     fields = _ok_fields(version, gz=gz, length=len(body) if length is None else length)
-    return Response(int(HTTPStatus.OK), fields, b"" if method == "HEAD" else body)
+    return Response(_OK, fields, b"" if method == "HEAD" else body)
