@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from feeds.config import Config, DumpSourceConfig, FeedSourceConfig, HtmlSourceConfig
 from feeds.errors import FeedsError, FetchError, SourceError, bug_reason
 from feeds.health import RunFigures, assess, usual_items
-from feeds.ingest import Ingestor, Origin
+from feeds.ingest import Ingestor, Origin, ReadyRelease, ready
 from feeds.model import (
     DocumentKind,
     FileStamp,
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from feeds.parsing.batch import Failure
     from feeds.profile import Profile
     from feeds.sources.base import Retrieval
+
+#: A parsed document and its releases, ready to ingest.
+_Parsed = tuple[ParsedDocument, tuple[ReadyRelease, ...]]
 
 Progress = Callable[[str], None]
 
@@ -123,7 +126,7 @@ class SourceRun:
         #: Crawls read every listing page.
         self.full = full
         #: Documents parsed while the source was still being read (crawls).
-        self.early: list[tuple[Retrieved, ParsedDocument | Failure]] = []
+        self.early: list[tuple[Retrieved, _Parsed | Failure]] = []
 
     @property
     def profile(self) -> Profile:
@@ -222,19 +225,33 @@ class SourceRun:
 
         self.progress(f"{self.source.name}: parsing {len(documents)} document(s)")
         results = parse_documents(
-            documents, self.profile, known=known, language=self.source.language
+            documents,
+            self.profile,
+            known=known,
+            language=self.source.language,
+            then=self._ready,
         )
         for document, result in itertools.chain(self.early, zip(documents, results, strict=True)):
             self.at = document.locator
             if isinstance(result, Failure):
                 stored.failed[document.key] = result.error()
                 continue
-            stored.figures = _count(stored.figures, document, result)
+            parsed, releases = result
+            stored.figures = _count(stored.figures, document, parsed)
             # Parts of documents (feed items) that could not be read.
-            stored.parts += [f"{self.source.name}: {p}" for p in result.problems]
-            self._ingest(document.kind, result, stored)
+            stored.parts += [f"{self.source.name}: {p}" for p in parsed.problems]
+            self._ingest(document.kind, parsed, releases, stored)
         self.early.clear()
         return stored
+
+    def _ready(self, parsed: ParsedDocument) -> tuple[ReadyRelease, ...]:
+        """The releases of a parsed document, each with the pure part of its ingest done
+        (in the worker that parsed it, for a large batch)."""
+        language = self.source.language or self.config.site.language
+        return tuple(
+            ready(release if release.language is not None else replace(release, language=language))
+            for release in parsed.releases
+        )
 
     def _parse_early(self, document: Retrieved) -> None:
         """Parse one document while the source is still being read."""
@@ -242,7 +259,11 @@ class SourceRun:
 
         self.progress(f"{self.source.name}: {document.locator}")
         (result,) = parse_documents(
-            [document], self.profile, known=frozenset(), language=self.source.language
+            [document],
+            self.profile,
+            known=frozenset(),
+            language=self.source.language,
+            then=self._ready,
         )
         self.early.append((document, result))
 
@@ -272,9 +293,14 @@ class SourceRun:
         known |= self.store.releases.known_texts(keys)
         return frozenset(known), failed
 
-    def _ingest(self, kind: DocumentKind, result: ParsedDocument, stored: _Stored) -> None:
+    def _ingest(
+        self,
+        kind: DocumentKind,
+        result: ParsedDocument,
+        releases: tuple[ReadyRelease, ...],
+        stored: _Stored,
+    ) -> None:
         source = self.source
-        language = source.language or self.config.site.language
         self.at = result.locator
         prefix = "" if kind is DocumentKind.FEED else f"{result.locator}: "
         stored.warnings.extend(prefix + w for w in result.warnings)
@@ -285,9 +311,7 @@ class SourceRun:
             section=source.section,
             observed=result.observed,
         )
-        for release in result.releases:
-            if release.language is None:
-                release = replace(release, language=language)
+        for release in releases:
             outcome = self.ingestor.ingest(release, origin, self.moment)
             stored.seen += 1
             stored.new += outcome.created

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from feeds import pool
-from feeds.model import DocumentKind, Retrieved
+from feeds.model import DocumentKind, ParsedDocument, Retrieved
 from feeds.parsing import batch
 from feeds.parsing.batch import Failure, Prepared, parse_documents, prepare_dumps
 from feeds.profile import default_profile
@@ -35,8 +35,14 @@ def test_a_large_batch_uses_workers_and_matches_one_process() -> None:
     assert isinstance(prepared[7], Failure) and prepared[7].where == "dumps/x.bin"
     known = frozenset().union(*(p.candidates for p in prepared if isinstance(p, Prepared)))
 
-    parsed = list(parse_documents(docs, profile, known=known, language=None))
-    context = batch._ParseContext(known, None)
-    assert parsed == [batch._parse(d, profile, context) for d in docs]
-    titles = {p.article.title for p in parsed if not isinstance(p, Failure) and p.article}
+    # The work the caller adds runs where each document is parsed, its result beside it.
+    def titles_of(parsed: ParsedDocument) -> tuple[str, ...]:
+        return tuple(r.title for r in parsed.releases)
+
+    results = list(parse_documents(docs, profile, known=known, language=None, then=titles_of))
+    context = batch._ParseContext(known, None, titles_of)
+    assert results == [batch._parse(d, profile, context) for d in docs]
+    parsed = [r for r in results if not isinstance(r, Failure)]
+    assert all(then == titles_of(p) for p, then in parsed)
+    titles = {p.article.title for p, _ in parsed if p.article}
     assert len(titles) == 5

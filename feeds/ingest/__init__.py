@@ -1,7 +1,9 @@
 """Ingest: the one place that decides identity and writes releases into the state.
 
 For each release a parser produced: clean its text (:mod:`~feeds.ingest.safe`), compute
-its match keys, look for the stored entry describing the same release
+its match keys (these two are pure, and :func:`ready` does them where the release was
+parsed when it can: in a worker, for a large batch), look for the stored entry
+describing the same release
 (:mod:`~feeds.ingest.match`), then create an entry with a newly minted permanent id, or
 merge the sighting into the stored one (:mod:`~feeds.ingest.merge`), and record the
 sighting.
@@ -29,7 +31,7 @@ from feeds.sections import SectionRules
 from feeds.store.codec import release_to_json
 from feeds.store.interface import EntryRow, MatchKeys, Releases, StoredEntry
 
-__all__ = ["SOURCE_RANK", "IngestResult", "Ingestor"]
+__all__ = ["SOURCE_RANK", "IngestResult", "Ingestor", "ReadyRelease", "ready"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,23 @@ class Origin:
 
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class ReadyRelease:
+    """A release cleaned for storing, with what its identity is looked up by: everything
+    of ingesting it that needs no state."""
+
+    release: Release
+    keys: MatchKeys
+    #: Hash of the release as stored: the same bytes twice are one version.
+    digest: str
+
+
+def ready(release: Release) -> ReadyRelease:
+    """The pure part of ingesting ``release``: it may run in another process."""
+    release = safe_release(release)
+    return ReadyRelease(release, match_keys(release), _hash(release_to_json(release)))
 
 
 def content_hash(release: Release, section: str, extra: Sequence[str]) -> str:
@@ -85,15 +104,16 @@ class Ingestor:
             count += 1
         return count
 
-    def ingest(self, release: Release, origin: Origin, now: dt.datetime) -> IngestResult:
+    def ingest(
+        self, release: Release | ReadyRelease, origin: Origin, now: dt.datetime
+    ) -> IngestResult:
         """Store one sighting: a new entry, an enriched one, or just a sighting."""
-        release = safe_release(release)
+        prepared = release if isinstance(release, ReadyRelease) else ready(release)
+        release, keys, release_hash = prepared.release, prepared.keys, prepared.digest
         rank = SOURCE_RANK[origin.source_type]
-        keys = match_keys(release)
         match = find_match(
             release, keys, self.releases, source=origin.source, locator=origin.locator
         )
-        release_hash = _hash(release_to_json(release))
         if match is None:
             entry_id = self._create(release, keys, rank, origin.section, now)
             self._set_observed(entry_id, release, origin.observed)

@@ -4,7 +4,9 @@ A cold run hands thousands of dumps to the parser at once.  Parsing is pure CPU 
 and each document stands alone, so large batches go to worker processes
 (:mod:`feeds.pool`: forked, so they share the loaded profile instead of receiving a
 copy of it).  Results come back in the order of the documents, and an error costs only
-its own document, as in one process.
+its own document, as in one process.  The caller may name more pure work to do on each
+parsed document where it was parsed (``then``): the process that stores the results is
+the one a cold run waits for.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ CHUNK = 32
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
+_Then = TypeVar("_Then")
 
 
 @dataclass(frozen=True)
@@ -64,11 +67,12 @@ def parse_documents(
     *,
     known: frozenset[str],
     language: str | None,
-) -> Iterator[ParsedDocument | Failure]:
-    """Parse each document (dumps with the ``known`` teasers),
+    then: Callable[[ParsedDocument], _Then],
+) -> Iterator[tuple[ParsedDocument, _Then] | Failure]:
+    """Parse each document (dumps with the ``known`` teasers) and do ``then`` on it,
     yielding results in the order of the documents as soon as they are ready: the caller
     can store the first while the workers parse the rest."""
-    context = _ParseContext(known, language)
+    context = _ParseContext(known, language, then)
     return _map(_parse, documents, profile, context)
 
 
@@ -76,6 +80,7 @@ def parse_documents(
 class _ParseContext:
     known: frozenset[str]
     language: str | None
+    then: Callable[[ParsedDocument], Any]
 
 
 def _prepare(document: Retrieved, profile: Profile, _: object) -> Prepared | Failure:
@@ -93,15 +98,16 @@ def _prepare(document: Retrieved, profile: Profile, _: object) -> Prepared | Fai
 
 def _parse(
     document: Retrieved, profile: Profile, context: _ParseContext | None
-) -> ParsedDocument | Failure:
+) -> tuple[ParsedDocument, Any] | Failure:
     assert context is not None
     try:
-        return parse_document(
+        parsed = parse_document(
             document,
             profile,
             known=context.known,
             language=context.language,
         )
+        return parsed, context.then(parsed)
     except SourceError as exc:
         return Failure(exc.where, exc.reason)
     except Exception as exc:  # a parser bug costs one file or page, not the source
