@@ -8,7 +8,9 @@ forked, so they inherit it instead of receiving a copy, and only the items trave
 worker, a chunk at a time, and their results travel back.  Small batches, and machines
 with one core or without ``fork``, work in this process.  A few chunks are in flight
 per worker, not all: when the caller is slower than the workers (storing or writing
-what they make), finished results would otherwise pile up in memory.
+what they make), finished results would otherwise pile up in memory.  A caller that
+keeps cores for itself (``leave``) works on the batch too whenever the next result is
+not ready yet, instead of leaving its core idle.
 
 Work must not raise: what may fail is returned as a value (an error costs one item).
 The process machinery is imported only for a batch that uses it: a run with one new
@@ -22,11 +24,17 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 _Context = TypeVar("_Context")
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
+
+#: Chunks this process may finish ahead of a worker's slower one.
+_HELPED_AHEAD = 3
 
 #: The work of the batch running now, inherited by the workers it forks.
 _job: tuple[Callable[[Any, Any], Any], Any] | None = None
@@ -45,7 +53,8 @@ def spread(
     """``work(context, item)`` for each of ``count`` items, in their order, yielded as
     soon as each is ready (the caller can store the first while the rest is worked on).
     ``items`` may be lazy: it is read a chunk at a time.  ``leave`` cores are left to
-    this process, when what it does with the results is heavy work too."""
+    this process, when what it does with the results is heavy work too; while it waits,
+    it works the next chunk itself."""
     workers = _workers(count, chunk, parallel_from, leave)
     if not workers:
         for item in items:
@@ -65,9 +74,26 @@ def spread(
         chunks = iter(lambda: list(islice(source, chunk)), [])
         fork = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=workers, mp_context=fork) as pool:
-            pending = deque(pool.submit(_run, part) for part in islice(chunks, 2 * workers))
+            # In order: a chunk a worker has, or one this process did while waiting.
+            pending: deque[Future[list[_Result]] | list[_Result]] = deque(
+                pool.submit(_run, part) for part in islice(chunks, 2 * workers)
+            )
             while pending:
-                done: list[_Result] = pending.popleft().result()
+                head = pending[0]
+                if isinstance(head, list):
+                    done = head
+                elif (
+                    leave
+                    and not head.done()
+                    # Done chunks wait here for their turn: a few, not the whole batch.
+                    and len(pending) < 2 * workers + _HELPED_AHEAD
+                    and (part := next(chunks, None)) is not None
+                ):
+                    pending.append(_run(part))
+                    continue
+                else:
+                    done = head.result()
+                pending.popleft()
                 following = next(chunks, None)
                 if following is not None:
                     pending.append(pool.submit(_run, following))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 
 from feeds.pool import spread
@@ -48,8 +49,28 @@ def test_cores_left_to_this_process_are_not_given_to_workers() -> None:
     cores = os.cpu_count() or 1
     results = list(spread(tagged, 0, range(200), 200, chunk=8, parallel_from=64, leave=1))
     assert [value for value, _ in results] == list(range(200))
-    workers = {pid for _, pid in results}
-    if cores >= 2:
-        assert os.getpid() not in workers and len(workers) <= cores - 1
-    else:
-        assert workers == {os.getpid()}
+    workers = {pid for _, pid in results} - {os.getpid()}
+    assert len(workers) <= max(cores - 1, 0)
+
+
+def slow_in_workers(parent: int, item: int) -> tuple[int, int]:
+    if os.getpid() != parent:
+        time.sleep(0.02)
+    return item, os.getpid()
+
+
+def test_a_caller_that_kept_a_core_works_while_it_waits() -> None:
+    parent = os.getpid()
+    results = list(
+        spread(slow_in_workers, parent, range(200), 200, chunk=4, parallel_from=64, leave=1)
+    )
+    assert [value for value, _ in results] == list(range(200))
+    done_here = sum(pid == parent for _, pid in results)
+    if (os.cpu_count() or 1) < 2:
+        assert done_here == 200  # one core: no workers at all
+        return
+    # The workers are slow: this process did most chunks, and the workers some.
+    assert 0 < done_here < 200
+    # Unless it keeps a core for itself, it only waits.
+    alone = list(spread(slow_in_workers, parent, range(100), 100, chunk=4, parallel_from=64))
+    assert all(pid != parent for _, pid in alone)
