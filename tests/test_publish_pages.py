@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo
 
+import jinja2
 import pytest
 
 from feeds.model import Asset, DateOrigin, Entry, Release, ReleaseKind, Section, Site
@@ -22,7 +23,12 @@ from feeds.publish.content import (
 )
 from feeds.publish.membership import members, newest_first
 from feeds.publish.opml import render_opml
-from feeds.publish.pages import render_index, render_release_page, render_section_page
+from feeds.publish.pages import (
+    CompiledTemplates,
+    render_index,
+    render_release_page,
+    render_section_page,
+)
 
 DATA = Path(__file__).parent / "data" / "publish"
 MSK = ZoneInfo("Europe/Moscow")
@@ -536,3 +542,19 @@ def test_style_sheet_is_not_escaped() -> None:
     page = render_index([(ALL, [])], site=SITE).decode()
     assert '"Segoe UI"' in page and 'a[rel="next"]' in page
     assert "&#34;" not in page and "&quot;" not in page
+
+
+def test_compiled_templates_are_kept_and_a_cache_that_fails_is_no_error(tmp_path: Path) -> None:
+    def render(folder: Path) -> str:
+        environment = jinja2.Environment(
+            loader=jinja2.DictLoader({"page.j2": "<p>{{ text }}</p>"}),
+            bytecode_cache=CompiledTemplates(str(folder)),
+        )
+        return environment.get_template("page.j2").render(text="kept")
+
+    (tmp_path / "kept").mkdir()
+    assert render(tmp_path / "kept") == "<p>kept</p>"
+    assert len(list((tmp_path / "kept").glob("__jinja2_*.cache"))) == 1
+    assert render(tmp_path / "kept") == "<p>kept</p>"
+    # A folder that cannot be written (here: gone) leaves the page as it was.
+    assert render(tmp_path / "gone") == "<p>kept</p>"

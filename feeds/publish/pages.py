@@ -9,6 +9,7 @@ linked absolutely.  Wording and dates follow the page's language (:mod:`.wording
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -268,14 +269,26 @@ def _lang_attr(wanted: str, inherited: str) -> Markup:
     return Markup("") if wanted == inherited else Markup(' lang="{}"').format(wanted)
 
 
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Compiled templates in the user's cache folder: compiling them is most of what a
+    run that writes a few pages spends on pages.  A cache that cannot be read or written
+    (a read-only or full disk) is only slower, never an error of the page."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().load_bytecode(bucket)
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
+
+
 @cache
 def _environment() -> jinja2.Environment:
-    # Compiled templates are kept in the user's cache folder: compiling them is most of
-    # what a run that writes a few pages spends on pages.
     compiled = kept.private_folder("templates")
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled)) if compiled else None,
+        bytecode_cache=CompiledTemplates(str(compiled)) if compiled else None,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
