@@ -8,7 +8,14 @@ import unicodedata
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.text.keys import UNICODE_SPACES, collapse, normalise_lines, paragraph_key
+from feeds.text.keys import (
+    UNICODE_SPACES,
+    collapse,
+    normalise_lines,
+    paragraph_key,
+    plain_spaces,
+    without_zero_width,
+)
 
 
 def test_normalise_lines() -> None:
@@ -64,3 +71,12 @@ def test_the_listed_unicode_spaces_are_every_space_separator_but_the_space() -> 
     listed = {c for c in map(chr, range(0x110000)) if re.fullmatch(f"[{UNICODE_SPACES}]", c)}
     wanted = {c for c in map(chr, range(0x110000)) if unicodedata.category(c) == "Zs"}
     assert listed == wanted - {" "}
+
+
+@settings(max_examples=200, database=None)
+@given(
+    st.text(alphabet=st.sampled_from(" \t\r\na.\u00a0\u2003\u3000\u200b\u2028\x85"), max_size=40)
+)
+def test_spaces_made_plain_over_the_whole_text_are_the_same_as_line_by_line(text: str) -> None:
+    lines = without_zero_width(text.replace("\r\n", "\n").replace("\r", "\n")).split("\n")
+    assert normalise_lines(text) == [plain_spaces(line).strip() for line in lines]

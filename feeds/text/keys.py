@@ -37,7 +37,8 @@ def normalise_lines(text: str) -> list[str]:
     Blank lines are kept (as empty strings): their count carries layout signal.
     """
     text = without_zero_width(text.replace("\r\n", "\n").replace("\r", "\n"))
-    return [plain_spaces(raw).strip() for raw in text.split("\n")]
+    # One substitution for the whole text: no Unicode space is a line break.
+    return [raw.strip() for raw in plain_spaces(text).split("\n")]
 
 
 def collapse(s: str) -> str:
