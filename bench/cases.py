@@ -172,7 +172,8 @@ def wipe(project: Path) -> None:
         shutil.rmtree(project / name, ignore_errors=True)
 
 
-#: Each project's own cache folder (``XDG_CACHE_HOME``), where feeds keeps its config.
+#: Each project's own cache folder (``XDG_CACHE_HOME``), where feeds keeps its validated
+#: config and profile and its compiled templates.
 CONFIG_CACHE = "cache"
 
 

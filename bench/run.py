@@ -80,9 +80,9 @@ share with their parent count once; *files written* counts files under `output/`
 are new or whose mtime changed; *requests* are counted by the fixture site (listing and
 article pages, split by status; robots.txt apart).  Cold runs start from an empty state
 and output folder, and an empty cache folder (`XDG_CACHE_HOME`, where feeds keeps the
-validated config); "nothing new" runs repeat on the warm state; "one new" runs each add
-one more dump or article on top of the previous run's state.  Generated corpora are
-deterministic (seeded).
+validated config and profile and the compiled templates); "nothing new" runs repeat on
+the warm state; "one new" runs each add one more dump or article on top of the previous
+run's state.  Generated corpora are deterministic (seeded).
 
 **Targets** are set for the full sizes (10,000 dumps, 1,000 articles); at smoke scale
 they are shown but not judged.
