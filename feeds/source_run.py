@@ -61,6 +61,9 @@ class _Recall:
     def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
         return self.store.memory.file_dates(source)
 
+    def folder_digest(self, source: str) -> str | None:
+        return self.store.memory.folder_digest(source)
+
     def file_stamp(self, source: str, path: str) -> FileStamp | None:
         return self.store.memory.file_stamp(source, path)
 
@@ -328,6 +331,8 @@ class SourceRun:
             memory.remember_paragraphs(name, key, ())
         if isinstance(self.source, DumpSourceConfig):
             memory.forget_files(name, retrieval.gone)
+            # A file that failed is read again next time: the folder is not as stored.
+            memory.save_folder_digest(name, None if failed else retrieval.folder_digest)
         for url, (etag, last_modified) in retrieval.validators.items():
             if url not in failed:
                 memory.save_validators(url, etag, last_modified)

@@ -19,6 +19,7 @@ from feeds.lock import exclusive
 from feeds.model import Entry
 from feeds.profile import Profile
 from feeds.refresh import RefreshReport, refresh
+from feeds.store.memory import SqliteMemory
 from tests.conftest import BASE_CONFIG
 from tests.support.state import stored_entries
 
@@ -310,6 +311,43 @@ def test_unchanged_refresh_touches_no_file(tmp_path: Path) -> None:
     # Nothing was even rendered: the work follows the changes.
     again = run_refresh(config)
     assert (again.publish.full, again.publish.rendered, again.publish.written) == (False, [], [])
+
+
+def test_an_unchanged_dump_folder_is_not_compared_file_by_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = new_project(tmp_path)
+    add(config, *SAMPLES)
+    run_refresh(config)
+    compared: list[str] = []
+    file_dates = SqliteMemory.file_dates
+
+    def counted(self: SqliteMemory, source: str) -> dict[str, tuple[int, int]]:
+        compared.append(source)
+        return file_dates(self, source)
+
+    monkeypatch.setattr(SqliteMemory, "file_dates", counted)
+    # Every file as stored: one digest says so, and no stored size or mtime is read.
+    quiet = run_refresh(config)
+    assert (compared, quiet.sources[0].seen, quiet.sources[0].requests) == ([], 0, 0)
+    # One file touched: the folder is compared, the file read again, nothing moves.
+    touched = config.parent / "dumps" / SAMPLES[1].name
+    os.utime(touched, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
+    again = run_refresh(config)
+    assert compared == ["dumps"]
+    assert (again.sources[0].new, again.sources[0].changed) == (0, 0)
+    run_refresh(config)
+    assert compared == ["dumps"]
+
+
+def test_a_dump_that_failed_is_read_again_on_the_next_run(tmp_path: Path) -> None:
+    config = new_project(tmp_path)
+    add(config, *SAMPLES)
+    (config.parent / "dumps" / "broken.txt").write_bytes(bytes(range(256)) * 8)
+    for _ in range(2):
+        report = refresh(load_config(config), now=lambda: NOW)
+        (problem,) = report.sources[0].problems
+        assert problem.startswith(f"{config.parent}/dumps/broken.txt: binary file, not text")
 
 
 def test_one_new_dump_renders_only_its_feeds_and_page(tmp_path: Path) -> None:

@@ -320,6 +320,9 @@ class Memory:
     def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
         return {}
 
+    def folder_digest(self, source: str) -> str | None:
+        return None
+
     def file_stamp(self, source: str, path: str) -> FileStamp | None:
         return None
 

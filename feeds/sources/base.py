@@ -15,6 +15,7 @@ class Recall(Protocol):
     """What a source may know of earlier runs."""
 
     def file_dates(self, source: str) -> dict[str, tuple[int, int]]: ...
+    def folder_digest(self, source: str) -> str | None: ...
     def file_stamp(self, source: str, path: str) -> FileStamp | None: ...
     def validators(self, url: str) -> tuple[str | None, str | None]: ...
     def listing_fingerprint(self, source: str, url: str) -> str | None: ...
@@ -51,6 +52,9 @@ class Retrieval:
     #: Files whose stamp changed (keyed like ``Retrieved.key``), and known files now gone.
     stamps: dict[str, FileStamp] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
+    #: Dump sources: the digest of every matched file's name, size and mtime, kept once
+    #: all of them are stored (a later run with the same digest has nothing to read).
+    folder_digest: str | None = None
     #: Listing pages read (html sources).
     pages: list[ListingPage] = field(default_factory=list)
     #: Validators of a document that came back unchanged or was read (feed sources).

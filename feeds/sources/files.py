@@ -54,6 +54,15 @@ def matching_files(patterns: list[str], folder: Path) -> list[tuple[str, int, in
     return files
 
 
+def folder_digest(files: list[tuple[str, int, int]], prefix: str) -> str:
+    """One digest of the matched files' names (relative to ``prefix``), sizes and mtimes."""
+    # NUL ends every field: no file name holds one, so no two listings read the same.
+    listing = "".join(
+        f"{name.removeprefix(prefix)}\0{size}\0{mtime_ns}\0" for name, size, mtime_ns in files
+    )
+    return hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 #: Bytes read at a time from a local file.
 CHUNK = 1 << 16
 
@@ -103,9 +112,12 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
             f"no file matches {', '.join(source.paths)} (in {display_path(folder)}): "
             "check the source's paths",
         )
-    run = Retrieval(items=len(files))
-    known = recall.file_dates(source.name)
     prefix = f"{folder}{os.sep}"
+    digest = folder_digest(files, prefix)
+    run = Retrieval(items=len(files), folder_digest=digest)
+    if digest == recall.folder_digest(source.name):
+        return run
+    known = recall.file_dates(source.name)
     present: set[str] = set()
     for name, size, mtime_ns in files:
         key = name[len(prefix) :] if name.startswith(prefix) else name

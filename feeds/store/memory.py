@@ -8,6 +8,9 @@ from collections.abc import Iterable
 from feeds.model import FileStamp
 from feeds.store.database import Database
 
+#: Key prefix, in the meta table, of each dump source's folder digest.
+_FOLDER_DIGEST = "dump.folder-digest."
+
 
 class SqliteMemory:
     def __init__(self, database: Database) -> None:
@@ -30,6 +33,21 @@ class SqliteMemory:
                 "SELECT path, size, mtime_ns FROM files WHERE source=?", (source,)
             )
         }
+
+    def folder_digest(self, source: str) -> str | None:
+        """The digest of the files a source matched when all of them were last stored."""
+        row = self.db.execute(
+            "SELECT value FROM meta WHERE key=?", (_FOLDER_DIGEST + source,)
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def save_folder_digest(self, source: str, digest: str | None) -> None:
+        """Keep ``digest`` for the source's files, or drop the one kept (None)."""
+        key = _FOLDER_DIGEST + source
+        if digest is None:
+            self.db.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, digest))
 
     def remember_file(self, source: str, path: str, stamp: FileStamp) -> None:
         self.db.execute(
