@@ -73,6 +73,18 @@ class Database:
                 raise self._unwritable(exc) from None
             raise
 
+    def meta(self, key: str) -> str | None:
+        """A value of the state's key-value table (settings fingerprints, digests)."""
+        row = self.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str | None) -> None:
+        """Keep ``value`` under ``key``, or drop the key (None)."""
+        if value is None:
+            self.execute("DELETE FROM meta WHERE key=?", (key,))
+        else:
+            self.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+
     def _unwritable(self, exc: sqlite3.OperationalError) -> StateError:
         """A full disk or a read-only state folder is no bug: say what to do."""
         return StateError(

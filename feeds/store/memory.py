@@ -36,18 +36,11 @@ class SqliteMemory:
 
     def folder_digest(self, source: str) -> str | None:
         """The digest of the files a source matched when all of them were last stored."""
-        row = self.db.execute(
-            "SELECT value FROM meta WHERE key=?", (_FOLDER_DIGEST + source,)
-        ).fetchone()
-        return str(row[0]) if row else None
+        return self.db.meta(_FOLDER_DIGEST + source)
 
     def save_folder_digest(self, source: str, digest: str | None) -> None:
         """Keep ``digest`` for the source's files, or drop the one kept (None)."""
-        key = _FOLDER_DIGEST + source
-        if digest is None:
-            self.db.execute("DELETE FROM meta WHERE key=?", (key,))
-        else:
-            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, digest))
+        self.db.set_meta(_FOLDER_DIGEST + source, digest)
 
     def remember_file(self, source: str, path: str, stamp: FileStamp) -> None:
         self.db.execute(

@@ -24,8 +24,7 @@ class SqliteOutputs:
         self.db.execute("DELETE FROM outputs WHERE path=?", (path,))
 
     def meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
-        return str(row[0]) if row else None
+        return self.db.meta(key)
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, value))
+        self.db.set_meta(key, value)
