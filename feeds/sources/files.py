@@ -54,12 +54,11 @@ def matching_files(patterns: list[str], folder: Path) -> list[tuple[str, int, in
     return files
 
 
-def folder_digest(files: list[tuple[str, int, int]], prefix: str) -> str:
-    """One digest of the matched files' names (relative to ``prefix``), sizes and mtimes."""
+def folder_digest(files: list[tuple[str, str, int, int]]) -> str:
+    """One digest of the matched files' keys, sizes and mtimes (``(key, path, size,
+    mtime_ns)`` each)."""
     # NUL ends every field: no file name holds one, so no two listings read the same.
-    listing = "".join(
-        f"{name.removeprefix(prefix)}\0{size}\0{mtime_ns}\0" for name, size, mtime_ns in files
-    )
+    listing = "".join(f"{key}\0{size}\0{mtime_ns}\0" for key, _, size, mtime_ns in files)
     return hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -112,15 +111,16 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
             f"no file matches {', '.join(source.paths)} (in {display_path(folder)}): "
             "check the source's paths",
         )
+    # A file is known by its path relative to the config folder when it lies below it.
     prefix = f"{folder}{os.sep}"
-    digest = folder_digest(files, prefix)
+    keyed = [(name.removeprefix(prefix), name, size, mtime) for name, size, mtime in files]
+    digest = folder_digest(keyed)
     run = Retrieval(items=len(files), folder_digest=digest)
     if digest == recall.folder_digest(source.name):
         return run
     known = recall.file_dates(source.name)
     present: set[str] = set()
-    for name, size, mtime_ns in files:
-        key = name[len(prefix) :] if name.startswith(prefix) else name
+    for key, name, size, mtime_ns in keyed:
         present.add(key)
         if known.get(key) == (size, mtime_ns):
             continue
