@@ -20,21 +20,27 @@ from feeds.profile import profile_for
 from tests.conftest import REPO, SAMPLES
 from tests.test_config import MINIMAL, write
 
-# Loads the config in a fresh interpreter and says which of the heavy modules it needed.
+# Loads the config (and, asked for page_param, its profile) in a fresh interpreter and
+# says which of the heavy modules it needed.
 _PROBE = """\
 import json, sys
 from feeds.config import load_config
 config = load_config(sys.argv[1])
+if sys.argv[2] == "output":
+    value = str(config.output)
+else:
+    from feeds.profile import profile_for
+    value = profile_for(config).html.listing.page_param
 print(json.dumps({
-    "output": str(config.output),
+    sys.argv[2]: value,
     "modules": sorted(m for m in ("pydantic", "pydantic_core", "yaml") if m in sys.modules),
 }))
 """
 
 
-def probe(config: Path) -> dict[str, object]:
+def probe(config: Path, what: str = "output") -> dict[str, object]:
     result = subprocess.run(
-        [sys.executable, "-c", _PROBE, str(config)],
+        [sys.executable, "-c", _PROBE, str(config), what],
         capture_output=True,
         text=True,
         cwd=REPO,
@@ -44,10 +50,10 @@ def probe(config: Path) -> dict[str, object]:
     return found
 
 
-def entries() -> list[Path]:
+def entries(kind: str = "config") -> list[Path]:
     folder = cache.folder()
     assert folder is not None
-    return sorted(folder.glob("config-*.pickle")) if folder.is_dir() else []
+    return sorted(folder.glob(f"{kind}-*.pickle")) if folder.is_dir() else []
 
 
 def test_an_unchanged_config_is_not_validated_again(tmp_path: Path) -> None:
@@ -158,58 +164,27 @@ def test_another_version_of_feeds_validates_again(
     assert cache.load(cache.CONFIGS, name, raw) is None
 
 
-# Loads the config and its profile in a fresh interpreter: which heavy modules it needed.
-_PROFILE_PROBE = """\
-import json, sys
-from feeds.config import load_config
-from feeds.profile import profile_for
-profile = profile_for(load_config(sys.argv[1]))
-print(json.dumps({
-    "page_param": profile.html.listing.page_param,
-    "modules": sorted(m for m in ("pydantic", "pydantic_core", "yaml") if m in sys.modules),
-}))
-"""
-
-
-def profile_probe(config: Path) -> dict[str, object]:
-    result = subprocess.run(
-        [sys.executable, "-c", _PROFILE_PROBE, str(config)],
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        check=True,
-    )
-    found: dict[str, object] = json.loads(result.stdout)
-    return found
-
-
-def profile_entries() -> list[Path]:
-    folder = cache.folder()
-    assert folder is not None
-    return sorted(folder.glob("profile-*.pickle")) if folder.is_dir() else []
-
-
 def test_an_unchanged_profile_is_not_validated_again(tmp_path: Path) -> None:
     overridden = MINIMAL + "profile:\n  html:\n    listing:\n      page_param: page\n"
-    before = profile_entries()
+    before = entries("profile")
     config = write(tmp_path, overridden)
     validated = ["pydantic", "pydantic_core", "yaml"]
-    assert profile_probe(config) == {"page_param": "page", "modules": validated}
-    assert profile_probe(config) == {"page_param": "page", "modules": []}
+    assert probe(config, "page_param") == {"page_param": "page", "modules": validated}
+    assert probe(config, "page_param") == {"page_param": "page", "modules": []}
     # Other overrides are another profile, validated once too.
     config.write_text(overridden.replace("page_param: page", "page_param: p"), encoding="utf-8")
-    assert profile_probe(config) == {"page_param": "p", "modules": validated}
-    assert profile_probe(config) == {"page_param": "p", "modules": []}
-    assert len(profile_entries()) == len(before) + 2
+    assert probe(config, "page_param") == {"page_param": "p", "modules": validated}
+    assert probe(config, "page_param") == {"page_param": "p", "modules": []}
+    assert len(entries("profile")) == len(before) + 2
 
 
 def test_a_profile_with_problems_is_never_kept(tmp_path: Path) -> None:
-    before = profile_entries()
+    before = entries("profile")
     config = write(tmp_path, MINIMAL + "profile:\n  dump:\n    navigatoin: []\n")
     for _ in range(2):
         with pytest.raises(ConfigError, match=r"profile\.dump\.navigatoin: unknown key"):
             profile_for(load_config(config))
-    assert profile_entries() == before
+    assert entries("profile") == before
 
 
 def test_an_entry_is_stale_once_a_defining_file_changes(tmp_path: Path) -> None:
