@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from feeds.text.html import html_links, html_paragraphs, html_to_text, sanitize_html
+import feeds.text.html as html_module
+from feeds.errors import ParseError
+from feeds.text.html import (
+    MAX_DEPTH,
+    check_depth,
+    html_links,
+    html_paragraphs,
+    html_to_text,
+    nesting_depth,
+    sanitize_html,
+)
 
 BASE = "https://en.odkb-csto.org/news/news_odkb/sovet2018/"
 
@@ -119,3 +131,42 @@ def test_paragraphs_and_text() -> None:
 def test_links() -> None:
     fragment = '<a href="https://a.example/">a</a><a href="mailto:b@c.d">b</a><a href="https://a.example/">c</a><a>d</a>'
     assert html_links(fragment) == ("https://a.example/", "mailto:b@c.d")
+
+
+# Tags a parser may nest, imply parents for, or close early.
+_TAGS = ("div", "p", "span", "table", "tr", "td", "li", "ul", "dt", "dd", "html", "body",
+         "head", "select", "option", "frameset", "pre", "caption", "col")  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_TAGS).flatmap(
+    lambda t: st.sampled_from([f"<{t}>", f"<{t}>x", f"</{t}>", "x", "<!-- c -->", "<"])
+), max_size=40))  # fmt: skip
+def test_a_parser_nests_no_deeper_than_the_tags_the_markup_opens(parts: list[str]) -> None:
+    # check_depth skips the parse below its limit on this bound: html and body are the
+    # elements the parser adds itself.
+    markup = "".join(parts)
+    assert nesting_depth(markup, limit=10_000) <= markup.count("<") + 2
+
+
+def test_markup_with_few_tags_is_not_parsed_to_be_measured(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    measured: list[str] = []
+
+    def measure(markup: str) -> int:
+        measured.append(markup)
+        return 0
+
+    monkeypatch.setattr(html_module, "nesting_depth", measure)
+    few = "<p>a</p>" * ((MAX_DEPTH - 8) // 2)
+    check_depth(few, "body")
+    assert measured == []
+    check_depth(few + "<br>", "body")
+    assert len(measured) == 1
+
+
+def test_deep_markup_is_refused_with_its_place() -> None:
+    deep = "<div>" * (MAX_DEPTH + 1) + "x"
+    with pytest.raises(ParseError, match=r"^https://x\.example/a: elements nested more than 256"):
+        check_depth(deep, "https://x.example/a")
+    check_depth("<div>" * (MAX_DEPTH - 2) + "x", "https://x.example/a")

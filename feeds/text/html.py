@@ -53,6 +53,8 @@ _BLOCK_TAGS = frozenset(
 #: Elements nested deeper than this are no article: real pages nest a few dozen levels,
 #: while thousands make sanitisers crawl and recursive code fail.
 MAX_DEPTH = 256
+# More elements than a parser ever adds around what the markup opens itself.
+_IMPLIED_ELEMENTS = 8
 
 
 def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
@@ -78,6 +80,11 @@ def nesting_depth(markup: str, limit: int = MAX_DEPTH) -> int:
 
 def check_depth(markup: str, where: str) -> None:
     """Raise :class:`ParseError` naming ``where`` when elements nest too deep."""
+    # Every element a parser builds opens with "<" but the few it implies (html, body,
+    # p): markup with fewer "<" than the limit cannot nest past it, and most bodies are
+    # such, so they are not parsed a second time just to be measured.
+    if markup.count("<") + _IMPLIED_ELEMENTS <= MAX_DEPTH:
+        return
     if nesting_depth(markup) > MAX_DEPTH:
         raise ParseError(
             where,
