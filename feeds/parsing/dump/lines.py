@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from feeds.parsing.dates import match_header_date
 from feeds.profile.dump import DumpRules
+from feeds.profile.patterns import Regex
 from feeds.text.keys import normalise_lines, paragraph_key
 
 URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
@@ -99,7 +100,7 @@ def _contact_line(line: str, rules: DumpRules) -> tuple[str | None, str]:
     return None, ""
 
 
-def matches_any(line: str, patterns: tuple[re.Pattern[str], ...]) -> bool:
+def matches_any(line: str, patterns: tuple[Regex, ...]) -> bool:
     return any(p.search(line) for p in patterns)
 
 
