@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import re
 import zoneinfo
 from pathlib import Path
@@ -11,7 +12,14 @@ import pytest
 import yaml
 
 from feeds.errors import ConfigError
-from feeds.profile import DumpRules, HtmlRules, default_profile, load_profile, merge, rules_from
+from feeds.profile import (
+    DumpRules,
+    HtmlRules,
+    default_profile,
+    load_profile,
+    merge,
+    rules_from,
+)
 from feeds.yamlfile import Located
 
 
@@ -133,3 +141,27 @@ def test_a_profile_must_be_a_mapping() -> None:
     assert problems_of(HtmlRules, ["not", "a", "mapping"], "x.yaml") == [
         "x.yaml: expected a mapping, got a list"
     ]
+
+
+def test_a_profile_read_back_compiles_each_pattern_when_first_used(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    profile = load_profile({"dump": {"navigation": ["return to the list"]}}, "sources.yaml")
+    compiled: list[str] = []
+    real_compile = re.compile
+
+    def counting(pattern: str, flags: int = 0) -> re.Pattern[str]:
+        compiled.append(pattern)
+        return real_compile(pattern, flags)
+
+    monkeypatch.setattr(re, "compile", counting)
+    read_back = pickle.loads(pickle.dumps(profile))
+    assert read_back == profile
+    assert compiled == []
+    (navigation,) = read_back.dump.navigation
+    assert navigation.match("RETURN to the list") is not None
+    assert navigation.fullmatch("return to the list, please") is None
+    assert compiled == ["^(?:return to the list)$"]
+    # Compiled once: the second use goes straight to the compiled pattern.
+    assert navigation.search("Return to the list") is not None
+    assert compiled == ["^(?:return to the list)$"]
