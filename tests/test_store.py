@@ -13,8 +13,9 @@ import pytest
 from feeds.errors import StateError
 from feeds.ingest import IngestResult
 from feeds.model import Asset, DateOrigin, Release, ReleaseKind
-from feeds.store import Store
+from feeds.store import Store, releases
 from feeds.store.codec import release_from_json, release_to_json
+from feeds.store.keyhash import key_hash
 from feeds.store.schema import MIGRATIONS, statements
 from tests.support.ingesting import State, opened
 
@@ -140,3 +141,63 @@ def test_statements_are_split_by_sqlite_not_by_semicolons() -> None:
         "CREATE TABLE a (x TEXT DEFAULT ';');",
         "CREATE TRIGGER t AFTER INSERT ON a BEGIN\n  SELECT 1;\nEND;",
     ]
+
+
+def _as_version_10(path: Path) -> None:
+    """Turn a current state file back into schema version 10: keys indexed as texts."""
+    db = sqlite3.connect(path)
+    db.executescript(
+        "DROP INDEX entries_lead_hash; DROP INDEX entries_text_hash;"
+        "ALTER TABLE entries DROP COLUMN lead_hash; ALTER TABLE entries DROP COLUMN text_hash;"
+        "CREATE INDEX entries_lead ON entries (lead_key);"
+        "CREATE INDEX entries_text ON entries (text_key);"
+        "PRAGMA user_version = 10;"
+    )
+    db.close()
+
+
+def test_a_version_10_state_gets_its_keys_hashed_and_still_matches(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.sqlite"
+    state = State(path)
+    article = state.ingest(ARTICLE, "a.txt", NOW)
+    state.close()
+    _as_version_10(path)
+
+    state = State(path)
+    try:
+        connection = state.store.database.connection
+        lead_key, lead_hash, text_hash = connection.execute(
+            "SELECT lead_key, lead_hash, text_hash FROM entries"
+        ).fetchone()
+        assert lead_key.startswith("on 3 march 2025 the csto secretariat held")
+        assert lead_hash == key_hash(lead_key)
+        assert text_hash is not None
+        indexes = {r[0] for r in connection.execute("SELECT name FROM sqlite_master")}
+        assert {"entries_lead_hash", "entries_text_hash"} <= indexes
+        assert not {"entries_lead", "entries_text"} & indexes
+        # The teaser states the article's lead: found through the hashed lead.
+        assert state.ingest(TEASER, "b.txt", NOW).entry_id == article.entry_id
+    finally:
+        state.close()
+
+
+def test_a_hash_shared_by_other_texts_never_matches_them(
+    store: State, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every key hashes alike: the worst collision there can be.
+    monkeypatch.setattr(releases, "key_hash", lambda key: 7 if key else None)
+    first = ingest(store, brief(distinct(1), dt.date(2025, 3, 3)), "a.txt")
+    second = ingest(store, brief(distinct(2), dt.date(2025, 3, 3)), "b.txt")
+    assert first.entry_id != second.entry_id
+    repo = store.store.releases
+    assert [c.id for c in repo.by_text(lead_key(store, first.entry_id))] == [first.entry_id]
+    assert repo.known_texts([lead_key(store, second.entry_id), "no such text"]) == {
+        lead_key(store, second.entry_id)
+    }
+
+
+def lead_key(store: State, entry_id: str) -> str:
+    row = store.store.database.connection.execute(
+        "SELECT lead_key FROM entries WHERE id=?", (entry_id,)
+    ).fetchone()
+    return str(row[0])

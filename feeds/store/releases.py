@@ -11,6 +11,7 @@ from feeds.model import ReleaseKind
 from feeds.store.codec import release_from_json, release_to_json
 from feeds.store.entries import EntryReader, iso, parse_iso
 from feeds.store.interface import Candidate, EntryRow, StoredEntry
+from feeds.store.keyhash import key_hash
 
 #: A chunk held by more entries than this is a common phrase: lookups skip it.
 COMMON_CHUNK = 64
@@ -58,9 +59,13 @@ class SqliteReleases(EntryReader):
         wanted = sorted({k for k in keys if k})
         if not wanted:
             return []
+        hashes = [key_hash(k) for k in wanted]
         marks = ", ".join("?" * len(wanted))
+        # Found by the hashes' indexes; the texts are compared too.
         return self._candidates(
-            f"lead_key IN ({marks}) OR text_key IN ({marks})", [*wanted, *wanted]
+            f"(lead_hash IN ({marks}) AND lead_key IN ({marks})) "
+            f"OR (text_hash IN ({marks}) AND text_key IN ({marks}))",
+            [*hashes, *wanted, *hashes, *wanted],
         )
 
     def by_chunks(self, chunks: Sequence[int], minimum: int) -> list[Candidate]:
@@ -105,18 +110,22 @@ class SqliteReleases(EntryReader):
         found: set[str] = set()
         for start in range(0, len(wanted), 400):
             part = wanted[start : start + 400]
+            hashes = [key_hash(k) for k in part]
             marks = ", ".join("?" * len(part))
             found.update(
                 r[0]
                 for r in self.db.execute(
-                    f"SELECT lead_key FROM entries WHERE lead_key IN ({marks})", part
+                    f"SELECT lead_key FROM entries WHERE lead_hash IN ({marks}) "
+                    f"AND lead_key IN ({marks})",
+                    [*hashes, *part],
                 )
             )
             found.update(
                 r[0]
                 for r in self.db.execute(
-                    f"SELECT text_key FROM entries WHERE kind='brief' AND text_key IN ({marks})",
-                    part,
+                    f"SELECT text_key FROM entries WHERE text_hash IN ({marks}) "
+                    f"AND text_key IN ({marks}) AND kind='brief'",
+                    [*hashes, *part],
                 )
             )
         return found
@@ -251,8 +260,10 @@ def _stored_columns(row: EntryRow) -> dict[str, object]:
         "url": keys.url,
         "title_key": keys.title_key,
         "lead_key": keys.lead_key,
+        "lead_hash": key_hash(keys.lead_key),
         "date": keys.date.isoformat() if keys.date else None,
         "text_key": keys.text_key,
+        "text_hash": key_hash(keys.text_key),
         "keys_version": row.keys_version,
         "date_own": int(keys.date_own),
     }

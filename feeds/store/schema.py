@@ -241,6 +241,26 @@ _CHUNKS_BY_ENTRY = "CREATE INDEX entry_chunks_seq ON entry_chunks (seq)"
 _KEYS_VERSION = "CREATE INDEX entries_keys_version ON entries (keys_version)"
 
 
+_HASHED_KEYS = """
+ALTER TABLE entries ADD COLUMN lead_hash INTEGER;
+ALTER TABLE entries ADD COLUMN text_hash INTEGER;
+DROP INDEX entries_lead;
+DROP INDEX entries_text;
+"""
+
+
+def _hash_keys(connection: sqlite3.Connection) -> None:
+    """Fill the key hashes of the stored entries, then index them."""
+    from feeds.store.keyhash import key_hash
+
+    connection.create_function("key_hash", 1, key_hash, deterministic=True)
+    connection.execute(
+        "UPDATE entries SET lead_hash = key_hash(lead_key), text_hash = key_hash(text_key)"
+    )
+    connection.execute("CREATE INDEX entries_lead_hash ON entries (lead_hash)")
+    connection.execute("CREATE INDEX entries_text_hash ON entries (text_hash)")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
     Migration(2, "when the stored copy was made", sql=_OBSERVED),
@@ -252,6 +272,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(8, "crawl walks", sql=_CRAWL_WALKS),
     Migration(9, "chunks found by entry", sql=_CHUNKS_BY_ENTRY),
     Migration(10, "entries found by the version of their keys", sql=_KEYS_VERSION),
+    Migration(11, "lead and text keys found by their hashes", sql=_HASHED_KEYS, run=_hash_keys),
 )
 LATEST = MIGRATIONS[-1].version
 
