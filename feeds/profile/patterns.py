@@ -1,4 +1,5 @@
-"""Field types of site profiles: case-insensitive regular expressions, compiled at load.
+"""Field types of site profiles: case-insensitive regular expressions, checked when a
+profile is validated and compiled again, in a later run, when first used.
 
 Profiles are standard dataclasses, like the config (see :mod:`feeds.fields`): a run
 whose profile is unchanged uses a validated copy from the cache without importing
