@@ -7,7 +7,7 @@ from pathlib import Path
 from feeds import pool
 from feeds.model import DocumentKind, ParsedDocument, Retrieved
 from feeds.parsing import batch
-from feeds.parsing.batch import Failure, Prepared, parse_documents, prepare_dumps
+from feeds.parsing.batch import DumpEvidence, Failure, parse_documents, prepare_dumps
 from feeds.profile import default_profile
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "samples" / "dumps").glob("*.txt"))
@@ -33,7 +33,7 @@ def test_a_large_batch_uses_workers_and_matches_one_process() -> None:
     alone = [batch._prepare(d, profile, None) for d in docs]
     assert prepared == alone
     assert isinstance(prepared[7], Failure) and prepared[7].where == "dumps/x.bin"
-    known = frozenset().union(*(p.candidates for p in prepared if isinstance(p, Prepared)))
+    known = frozenset().union(*(p.candidates for p in prepared if isinstance(p, DumpEvidence)))
 
     # The work the caller adds runs where each document is parsed, its result beside it.
     def titles_of(parsed: ParsedDocument) -> tuple[str, ...]:

@@ -45,7 +45,7 @@ class Failure:
 
 
 @dataclass(frozen=True)
-class Prepared:
+class DumpEvidence:
     """What the teaser evidence needs from a dump (its text is not kept: a large batch is
     decoded again where it is parsed, rather than held in memory)."""
 
@@ -56,7 +56,9 @@ class Prepared:
     lines: frozenset[str]
 
 
-def prepare_dumps(documents: Sequence[Retrieved], profile: Profile) -> Iterator[Prepared | Failure]:
+def prepare_dumps(
+    documents: Sequence[Retrieved], profile: Profile
+) -> Iterator[DumpEvidence | Failure]:
     """Decode each dump and collect its teaser evidence, in the order of the documents."""
     return _map(_prepare, documents, profile, None)
 
@@ -83,13 +85,13 @@ class _ParseContext:
     then: Callable[[ParsedDocument], Any]
 
 
-def _prepare(document: Retrieved, profile: Profile, _: object) -> Prepared | Failure:
+def _prepare(document: Retrieved, profile: Profile, _: object) -> DumpEvidence | Failure:
     try:
         decoded = decode_dump(document)
     except SourceError as exc:
         return Failure(exc.where, exc.reason)
     text = decoded.text
-    return Prepared(
+    return DumpEvidence(
         warnings=tuple(decoded.warnings),
         candidates=frozenset(candidate_keys(text, profile)),
         lines=frozenset(paragraph_key(line) for line in normalise_lines(text) if line),
