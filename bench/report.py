@@ -216,6 +216,33 @@ def _table(rows: list[Row], with_requests: bool, with_targets: bool = True) -> l
     return lines
 
 
+#: Each crawl case and the RSS-Bridge case that reads the same site the same way.
+_REFERENCE_PAIRS = (
+    ("crawl-cold", "rss-bridge-cold"),
+    ("crawl-unchanged", "rss-bridge-unchanged"),
+    ("crawl-new", "rss-bridge-new"),
+)
+
+
+def against_reference(rows: list[Row]) -> list[str]:
+    """feeds' CPU time over RSS-Bridge's for each crawl case, both measured in this run
+    (the crawl's target is RSS-Bridge's figure on the machine it was set on)."""
+    by_case = {row.case: row for row in rows}
+    parts = []
+    for ours, theirs in _REFERENCE_PAIRS:
+        if ours not in by_case or theirs not in by_case:
+            continue
+        mine, bridge = by_case[ours].median("cpu"), by_case[theirs].median("cpu")
+        if mine is None or not bridge:
+            continue
+        parts.append(
+            f"{by_case[theirs].label} {mine:.2f} s against {bridge:.2f} s ({mine / bridge:.2f}×)"
+        )
+    if not parts:
+        return []
+    return ["feeds' CPU time against RSS-Bridge's, in this run: " + "; ".join(parts) + ".", ""]
+
+
 def _extras(rows: list[Row]) -> list[str]:
     lines = []
     for row in rows:
@@ -372,6 +399,7 @@ def section(results: Results) -> list[str]:
             "",
             *_table(groups["reference"], True, with_targets=False),
             "",
+            *against_reference(results.rows),
         ]
     if results.profiles:
         lines += ["### Where the time goes (py-spy)", ""]
