@@ -19,7 +19,7 @@ _FLAGS = re.IGNORECASE
 _FORWARDED = ("search", "match", "fullmatch", "finditer", "sub", "groupindex")
 
 
-class Regex:
+class LazyPattern:
     """A profile's regular expression, matched case-insensitively and compiled when first
     used.
 
@@ -67,17 +67,17 @@ class Regex:
         for name in _FORWARDED:
             setattr(self, name, getattr(compiled, name))
 
-    def __reduce__(self) -> tuple[type[Regex], tuple[str]]:
-        return (Regex, (self.pattern,))
+    def __reduce__(self) -> tuple[type[LazyPattern], tuple[str]]:
+        return (LazyPattern, (self.pattern,))
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Regex) and other.pattern == self.pattern
+        return isinstance(other, LazyPattern) and other.pattern == self.pattern
 
     def __hash__(self) -> int:
         return hash(self.pattern)
 
     def __repr__(self) -> str:
-        return f"Regex({self.pattern!r})"
+        return f"LazyPattern({self.pattern!r})"
 
 
 #: Unknown keys are errors; YAML lists are read as tuples (the classes hold patterns,
@@ -85,30 +85,30 @@ class Regex:
 PROFILE_CONFIG: dict[str, Any] = {"extra": "forbid", "arbitrary_types_allowed": True}
 
 
-def _compile(value: Any, template: str = "{}") -> Regex:
+def _compile(value: Any, template: str = "{}") -> LazyPattern:
     if not isinstance(value, str) or not value.strip():
         raise ValueError(f"expected a non-empty regex string, got {kind_of(value)}")
     pattern = template.format(value)
     try:
-        return Regex(pattern, re.compile(pattern, _FLAGS))
+        return LazyPattern(pattern, re.compile(pattern, _FLAGS))
     except re.error as exc:
         raise ValueError(f"invalid regex: {exc}") from None
 
 
-def _compile_anchored(value: Any) -> Regex:
+def _compile_anchored(value: Any) -> LazyPattern:
     return _compile(value, "^(?:{})$")
 
 
 #: A regular expression, matched case-insensitively.
-Pattern = Annotated[Regex, Before(_compile)]
+Pattern = Annotated[LazyPattern, Before(_compile)]
 #: A regular expression that must match a whole line.
-Anchored = Annotated[Regex, Before(_compile_anchored)]
+Anchored = Annotated[LazyPattern, Before(_compile_anchored)]
 
 
 def _groups(*groups: str) -> Check:
     """A check that a pattern names ``groups``."""
 
-    def check(pattern: Regex) -> Regex:
+    def check(pattern: LazyPattern) -> LazyPattern:
         missing = [g for g in groups if g not in pattern.groupindex]
         if missing:
             raise ValueError(f"regex lacks the group(s) {', '.join(missing)}")
@@ -118,6 +118,6 @@ def _groups(*groups: str) -> Check:
 
 
 #: A date pattern naming the groups day, month and year.
-FullDate = Annotated[Regex, Before(_compile), _groups("day", "month", "year")]
+FullDate = Annotated[LazyPattern, Before(_compile), _groups("day", "month", "year")]
 #: A date phrase naming at least day and month.
-DayMonth = Annotated[Regex, Before(_compile), _groups("day", "month")]
+DayMonth = Annotated[LazyPattern, Before(_compile), _groups("day", "month")]

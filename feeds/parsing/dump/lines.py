@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from feeds.parsing.dates import match_header_date
 from feeds.profile.dump import DumpRules
-from feeds.profile.patterns import Regex
+from feeds.profile.patterns import LazyPattern
 from feeds.text.keys import normalise_lines, paragraph_key
 
 URL = re.compile(r"https?://[^\s<>\"'«»“”]+")
@@ -100,7 +100,7 @@ def _contact_line(line: str, rules: DumpRules) -> tuple[str | None, str]:
     return None, ""
 
 
-def matches_any(line: str, patterns: tuple[Regex, ...]) -> bool:
+def matches_any(line: str, patterns: tuple[LazyPattern, ...]) -> bool:
     return any(p.search(line) for p in patterns)
 
 
