@@ -141,6 +141,8 @@ Text = Annotated[str, STRICT]
 Integer = Annotated[int, STRICT]
 Number = Annotated[float, STRICT]
 Flag = Annotated[bool, STRICT]
+#: A string with at least one character (a phrase, a name, a selector).
+NonEmptyText = Annotated[Text, min_length(1)]
 
 
 # --- checks of single values ---------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-from feeds.fields import Before, Integer, Prepared, Text, at_least, min_length
+from feeds.fields import Before, Integer, NonEmptyText, Prepared, at_least
 from feeds.profile.patterns import PROFILE_CONFIG, Anchored, DayMonth, FullDate, Pattern
 
 
@@ -53,7 +53,6 @@ def _casefolded(value: Any) -> Any:
 #: Words, compared case-insensitively.
 Words = Annotated[frozenset[str], Before(_casefolded)]
 Count = Annotated[Integer, at_least(1)]
-Phrase = Annotated[Text, min_length(1)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -78,14 +77,14 @@ class DumpRules(Prepared):
     date_mentions: tuple[FullDate, ...]
     #: Long-form datelines between the header and the body.
     datelines: tuple[Pattern, ...]
-    download_phrase: Phrase
+    download_phrase: NonEmptyText
     attachment_file: Pattern
     image_file: Pattern
     #: A whole line that is one image's file name (names may hold spaces and dates).
     image_line: Pattern
     #: An image name trailing a paragraph; group ``name``.
     trailing_image: Pattern
-    video_marker: Phrase
+    video_marker: NonEmptyText
     #: A date phrase before this day is history, not a release date.
     earliest_date: dt.date
     max_title_length: Annotated[Integer, at_least(20)]

@@ -12,7 +12,7 @@ import zoneinfo
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar
 
-from feeds.fields import Before, Check, Integer, Text, at_least, at_most, min_length
+from feeds.fields import Before, Check, Integer, NonEmptyText, Text, at_least, at_most
 from feeds.profile.patterns import PROFILE_CONFIG, FullDate, Pattern
 
 _SAMPLE_MOMENT = dt.datetime(2024, 2, 16, 10, 30, tzinfo=dt.UTC)
@@ -63,8 +63,7 @@ def _extensions(value: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(e.lower().lstrip(".") for e in value)
 
 
-Name = Annotated[Text, min_length(1)]
-Selector = Annotated[Text, min_length(1), Check(_selector)]
+Selector = Annotated[NonEmptyText, Check(_selector)]
 MonthNumber = Annotated[Integer, at_least(1), at_most(12)]
 
 
@@ -78,7 +77,7 @@ class ListingSelectors:
     date: Selector
     preview: Selector
     #: The query parameter of page N of a listing (``?PAGEN_1=N``).
-    page_param: Name
+    page_param: NonEmptyText
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -153,11 +152,11 @@ class UrlRules:
 
     #: Hosts of the site (any case): their URLs are canonicalised (https, stripped
     #: parameters).
-    hosts: Annotated[tuple[Name, ...], Check(_lower_all)]
+    hosts: Annotated[tuple[NonEmptyText, ...], Check(_lower_all)]
     #: Query parameters that never change the content (AJAX copies, cache busting).
-    strip_params: tuple[Name, ...]
+    strip_params: tuple[NonEmptyText, ...]
     #: Kept on listing URLs only.
-    listing_params: tuple[Name, ...]
+    listing_params: tuple[NonEmptyText, ...]
 
 
 def _prefix_map(value: Any) -> Any:
@@ -188,11 +187,11 @@ class HtmlRules:
     article: ArticleSelectors
     #: Links whose file name ends like this (any case, dot or not) are attachments even
     #: without a selector.
-    attachment_extensions: Annotated[tuple[Name, ...], Check(_extensions)] = ()
+    attachment_extensions: Annotated[tuple[NonEmptyText, ...], Check(_extensions)] = ()
     #: Paragraphs that are link labels rather than text.
-    attachment_phrases: tuple[Name, ...] = ()
+    attachment_phrases: tuple[NonEmptyText, ...] = ()
     #: Navigation lines at the end of an article.
-    footer_phrases: tuple[Name, ...] = ()
+    footer_phrases: tuple[NonEmptyText, ...] = ()
     #: Signature and contact lines, removed from the end of an article body.
     contacts: tuple[Pattern, ...] = ()
     #: How many trailing paragraphs the signature block may occupy.
