@@ -59,10 +59,8 @@ def private_folder(name: str) -> Path | None:
     path = where / name
     try:
         path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        for part in (where, path):
-            info = os.stat(part)
-            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
-                return None
+        if not all(_private(os.stat(part)) for part in (where, path)):
+            return None
     except OSError:
         return None
     return path
@@ -76,8 +74,7 @@ def load(shelf: Shelf, name: bytes, raw: bytes) -> Any | None:
     try:
         with open(entry, "rb") as handle:
             # Only a file of this user that no one else may write is unpickled.
-            info = os.fstat(handle.fileno())
-            if info.st_uid != os.getuid() or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+            if not _private(os.fstat(handle.fileno())):
                 return None
             key, value = pickle.load(handle)
     except Exception:  # missing, unreadable or damaged: a miss
@@ -107,6 +104,11 @@ def entry_path(shelf: Shelf, name: bytes) -> Path | None:
     if where is None:
         return None
     return where / f"{shelf.prefix}-{hashlib.sha256(name).hexdigest()[:24]}.pickle"
+
+
+def _private(info: os.stat_result) -> bool:
+    """Owned by this user, and no one else may write it."""
+    return info.st_uid == os.getuid() and not info.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
 
 
 def _key(shelf: Shelf, name: bytes, raw: bytes) -> str:
