@@ -342,17 +342,23 @@ def _dump_size(
     if size not in scale.new_dump_at:
         return project
     rows.append(new)
-    (project / "new").mkdir(exist_ok=True)
 
     def new_step(number: int) -> tuple[Run, measure.Measurement]:
         # Each run adds one more release on top of the last: what a cron job sees
         # when one dump arrives between two refreshes.
-        text = corpus.new_dump(number + 1)
-        (project / "new" / f"new_{number + 1:03d}.txt").write_text(text, encoding="utf-8")
+        add_new_dump(project, corpus, number + 1)
         return refresh(config, scale.timeout)
 
     repeat(new, scale.runs, new_step, log)
     return project
+
+
+def add_new_dump(project: Path, corpus: corpus_module.Corpus, k: int) -> None:
+    """The k-th release after the corpus (k = 1, 2, ...), as a dump in the project's
+    folder of new dumps."""
+    (project / "new").mkdir(exist_ok=True)
+    text = corpus.new_dump(k)
+    (project / "new" / f"new_{k:03d}.txt").write_text(text, encoding="utf-8")
 
 
 # -- crawl cases ----------------------------------------------------------------

@@ -125,7 +125,7 @@ def load(path: Path) -> Results:
 # -- markdown ---------------------------------------------------------------------
 
 ORDER = ("smoke", "full")
-GROUPS = ("dumps", "crawl", "serve", "reference")
+GROUPS = ("dumps", "crawl", "floors", "serve", "reference")
 
 
 def _s(value: float | None, digits: int = 2) -> str:
@@ -188,7 +188,9 @@ def _status(row: Row) -> str:
     return "" if row.status == "ok" else f" — {row.status}: {row.note}"
 
 
-def _table(rows: list[Row], with_requests: bool, with_targets: bool = True) -> list[str]:
+def _table(
+    rows: list[Row], with_requests: bool, with_targets: bool = True, with_bounds: bool = False
+) -> list[str]:
     head = "| case | size | runs | wall s | CPU s | peak RSS MiB | files written |"
     rule = "| --- | --- | ---: | ---: | ---: | ---: | ---: |"
     if with_requests:
@@ -197,6 +199,9 @@ def _table(rows: list[Row], with_requests: bool, with_targets: bool = True) -> l
     if with_targets:
         head += " target | verdict |"
         rule += " --- | --- |"
+    if with_bounds:
+        head += " under the target of |"
+        rule += " --- |"
     lines = [head, rule]
     for row in rows:
         cells = [
@@ -212,6 +217,8 @@ def _table(rows: list[Row], with_requests: bool, with_targets: bool = True) -> l
             cells += [_s(row.median("page_requests"), 0), _requests(row)]
         if with_targets:
             cells += list(_verdict(row))
+        if with_bounds:
+            cells.append(str(row.extra.get("bounds", "–")))
         lines.append("| " + " | ".join(cells) + " |")
     return lines
 
@@ -243,10 +250,28 @@ def against_reference(rows: list[Row]) -> list[str]:
     return ["feeds' CPU time against RSS-Bridge's, in this run: " + "; ".join(parts) + ".", ""]
 
 
+def floors_under_targets(rows: list[Row]) -> list[str]:
+    """One line per floor: its figure beside the target it lies under."""
+    lines = []
+    for row in rows:
+        if row.group != "floors" or not row.runs:
+            continue
+        wall, cpu = row.median("wall"), row.median("cpu")
+        lines.append(
+            f"- {row.extra.get('bounds', '–')}: {row.label} ({row.size_text}) takes "
+            f"{_s(wall)} s wall, {_s(cpu)} s CPU"
+        )
+    if not lines:
+        return []
+    return ["Floors measured in the same run (see *Floors* below):", "", *lines, ""]
+
+
 def _extras(rows: list[Row]) -> list[str]:
     lines = []
     for row in rows:
         for key, value in row.extra.items():
+            if key == "bounds":
+                continue
             if key in ("serve_bench", "rss-bridge"):
                 continue
             lines.append(f"- {row.label} ({row.size_text}): {key}: {value}")
@@ -385,6 +410,18 @@ def section(results: Results) -> list[str]:
     if "crawl" in groups:
         lines += ["### Live crawl (fixture site on 127.0.0.1)", "", *_table(groups["crawl"], True)]
         lines.append("")
+    if "floors" in groups:
+        lines += [
+            "### Floors (measured in the same run)",
+            "",
+            "What each case cannot cost less than on this machine: a fresh interpreter; "
+            "one importing exactly the modules a run of the case imported, and nothing "
+            "else; `feeds publish` rendering, checking and writing every file of the cold "
+            "case's state again, with no source read; one `stat` per dump file.",
+            "",
+            *_table(groups["floors"], False, with_targets=False, with_bounds=True),
+            "",
+        ]
     extras = _extras(groups.get("dumps", []) + groups.get("crawl", []))
     if extras:
         lines += [*extras, ""]
@@ -446,7 +483,7 @@ def glance(results: Results) -> list[str]:
                 f"| {row.label} | {row.size_text} | {target.text} | {today} | {verdict} | "
                 f"{_bound(profiles, row.case)} |"
             )
-    return [*lines, ""]
+    return [*lines, "", *floors_under_targets(results.rows)]
 
 
 def render(results: list[Results], preamble: str) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import compileall
 import datetime as dt
+import os
 import shlex
 import sys
 import tempfile
@@ -27,10 +28,11 @@ if __package__ in (None, ""):
     # Run as a script (python bench/run.py): make the repository importable.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench import cases, profile, report
+from bench import cases, floors, profile, report
+from bench import corpus as corpus_module
 from bench.site import FixtureSite, SiteServer
 
-GROUPS = ("dumps", "crawl", "serve", "reference", "profile")
+GROUPS = ("dumps", "crawl", "floors", "serve", "reference", "profile")
 
 
 @dataclass(frozen=True)
@@ -193,6 +195,9 @@ def run_all(
             _log(f"== live crawl: {scale.articles} articles on {server.base_url}")
             rows, crawl_project = cases.crawl_cases(work, server, scale.runs, scale.timeout, _log)
             results.rows += rows
+        if "floors" not in skip:
+            _log("== floors")
+            results.rows += floor_rows(scale, work, dump_projects, crawl_project)
         if "reference" not in skip:
             _log("== RSS-Bridge reference")
             version = cases.ensure_rss_bridge(_log, install)
@@ -297,6 +302,60 @@ def run_all(
         f"{_load()} at its end ({report.machine()['cores']} cores)."
     )
     return results
+
+
+def floor_rows(
+    scale: Scale, work: Path, dump_projects: dict[int, Path], crawl_project: Path | None
+) -> list[cases.Row]:
+    """The floors under the cases' targets (:mod:`bench.floors`), from the projects the
+    cases left: the dumps' states and the crawl's (its fixture site still serving)."""
+
+    def floor(size: int, size_text: str, bounds: str) -> floors.Floor:
+        return floors.Floor(size, size_text, bounds, scale.runs, scale.timeout, _log)
+
+    rows = [floors.interpreter(floor(0, "–", "every case"))]
+    new_sizes = sorted(n for n in scale.new_dump_at if n in dump_projects)
+    try:
+        if new_sizes:
+            size, project = new_sizes[0], dump_projects[new_sizes[0]]
+            corpus, _ = corpus_module.ensure(
+                cases.corpus_folder(work, size, cases.DumpScale.seed), size
+            )
+            # One more dump than the case added: the run whose imports are listed is
+            # one more run of the case.
+            cases.add_new_dump(project, corpus, scale.runs + 1)
+            modules = floors.imported_by(*_refresh_of(project), scale.timeout)
+            where = floor(size, f"{size:,} releases", "one new dump (≤ 0.3 s)")
+            rows += floors.start_up("floor-startup-new", modules, "a one-new-dump run", where)
+        if crawl_project is not None:
+            modules = floors.imported_by(*_refresh_of(crawl_project), scale.timeout)
+            where = floor(
+                scale.articles,
+                f"{scale.articles:,} articles",
+                "same site, nothing new (≤ 0.2 s CPU)",
+            )
+            rows += floors.start_up("floor-startup-crawl", modules, "a nothing-new crawl", where)
+    except cases.Failed as exc:
+        _log(f"  stopped: {exc}")
+    if scale.releases in dump_projects:
+        size = scale.releases
+        where = floor(size, f"{size:,} releases", "cold refresh (≤ 3 s wall)")
+        rows.append(floors.rendering(dump_projects[size] / "sources.yaml", where))
+    if new_sizes:
+        size = new_sizes[-1]
+        folders = [
+            cases.corpus_folder(work, size, cases.DumpScale.seed),
+            dump_projects[size] / "new",
+        ]
+        where = floor(size, f"{size:,} releases", f"one new dump at {size:,} (≤ 0.3 s)")
+        rows.append(floors.listing(folders, where))
+    return rows
+
+
+def _refresh_of(project: Path) -> tuple[list[str], Path, dict[str, str]]:
+    """The command, folder and environment of a case's refresh of ``project``."""
+    env = {**os.environ, "XDG_CACHE_HOME": str(project / cases.CONFIG_CACHE)}
+    return cases.refresh_command(project / "sources.yaml"), project, env
 
 
 def main(argv: list[str] | None = None) -> report.Results:

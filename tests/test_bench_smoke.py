@@ -144,6 +144,29 @@ def test_harness_produces_a_row_per_case(tmp_path: Path) -> None:
     assert cold.requests["listing"] >= 3 and cold.requests["article"] == 24
     assert rows["crawl-new"].runs[0].requests is not None
     assert rows["crawl-new"].runs[0].requests.get("article 200") == 1
+    # The floors: each ran once; the start-up ones import what a run of the case did,
+    # and the rendering floor wrote every file of the output again.
+    for case in (
+        "floor-python",
+        "floor-startup-new-libraries",
+        "floor-startup-new",
+        "floor-startup-crawl-libraries",
+        "floor-startup-crawl",
+        "floor-render",
+        "floor-listing-12",
+    ):
+        assert rows[case].status == "ok" and len(rows[case].runs) == 1, (case, rows[case].note)
+        assert rows[case].runs[0].returncode == 0, case
+    assert re.fullmatch(
+        r"start-up of a one-new-dump run: importing those and its \d\d+ own",
+        rows["floor-startup-new"].label,
+    )
+    output = tmp_path / "projects" / "dumps-12" / "output"
+    assert rows["floor-render"].median("files_written") == sum(
+        1 for f in output.rglob("*") if f.is_file()
+    )
+    # The new dumps of the one-new case, plus the one whose run listed the imports.
+    assert len(list((tmp_path / "projects" / "dumps-12" / "new").glob("*.txt"))) == 2
     assert rows["serve"].status in ("ok", "skipped", "failed", "timeout")
     if "rss-bridge-cold" in rows:
         bridge = rows["rss-bridge-cold"].runs[0]
