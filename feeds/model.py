@@ -12,8 +12,10 @@ and its timestamps.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -117,6 +119,32 @@ class FileStamp:
     size: int
     mtime_ns: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class FolderRanges:
+    """What a dump source remembers of its whole listing: the files sorted by key and
+    cut into ranges, each with the digest of its files' keys, sizes and mtimes.  A run
+    compares file by file only the ranges whose digest changed."""
+
+    #: The first key of every range but the first (sorted): range ``i`` holds the keys
+    #: from ``bounds[i - 1]`` (included) to ``bounds[i]`` (excluded).
+    bounds: tuple[str, ...]
+    #: One per range; ``None`` for a range that holds a file not stored yet.
+    digests: tuple[str | None, ...]
+
+    def range_of(self, key: str) -> int:
+        """The number of the range ``key`` falls in."""
+        return bisect.bisect_right(self.bounds, key)
+
+    def without(self, keys: Iterable[str]) -> FolderRanges:
+        """These ranges, with no digest for the ranges of ``keys`` (files that were not
+        stored: the next run reads their ranges file by file)."""
+        unstored = {self.range_of(key) for key in keys}
+        if not unstored:
+            return self
+        digests = tuple(None if i in unstored else d for i, d in enumerate(self.digests))
+        return FolderRanges(self.bounds, digests)
 
 
 @dataclass(frozen=True)

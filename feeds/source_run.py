@@ -22,6 +22,7 @@ from feeds.ingest import Ingestor, Origin, ReadyRelease, ready
 from feeds.model import (
     DocumentKind,
     FileStamp,
+    FolderRanges,
     HealthStatus,
     ParsedDocument,
     Retrieved,
@@ -58,11 +59,13 @@ class _Recall:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
-        return self.store.memory.file_dates(source)
+    def file_dates(
+        self, source: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, tuple[int, int]]:
+        return self.store.memory.file_dates(source, start, end)
 
-    def folder_digest(self, source: str) -> str | None:
-        return self.store.memory.folder_digest(source)
+    def folder_ranges(self, source: str) -> FolderRanges | None:
+        return self.store.memory.folder_ranges(source)
 
     def file_stamp(self, source: str, path: str) -> FileStamp | None:
         return self.store.memory.file_stamp(source, path)
@@ -331,8 +334,9 @@ class SourceRun:
             memory.remember_paragraphs(name, key, ())
         if isinstance(self.source, DumpSourceConfig):
             memory.forget_files(name, retrieval.gone)
-            # A file that failed is read again next time: the folder is not as stored.
-            memory.save_folder_digest(name, None if failed else retrieval.folder_digest)
+            # A file that failed is read again next time: its range is not as stored.
+            ranges = retrieval.folder_ranges
+            memory.save_folder_ranges(name, ranges and ranges.without(failed))
         for url, (etag, last_modified) in retrieval.validators.items():
             if url not in failed:
                 memory.save_validators(url, etag, last_modified)

@@ -322,9 +322,11 @@ def test_an_unchanged_dump_folder_is_not_compared_file_by_file(
     compared: list[str] = []
     file_dates = SqliteMemory.file_dates
 
-    def counted(self: SqliteMemory, source: str) -> dict[str, tuple[int, int]]:
+    def counted(
+        self: SqliteMemory, source: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, tuple[int, int]]:
         compared.append(source)
-        return file_dates(self, source)
+        return file_dates(self, source, start, end)
 
     monkeypatch.setattr(SqliteMemory, "file_dates", counted)
     # Every file as stored: one digest says so, and no stored size or mtime is read.

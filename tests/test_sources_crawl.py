@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from feeds.config import HtmlSourceConfig, HttpSettings
-from feeds.model import FileStamp
+from feeds.model import FileStamp, FolderRanges
 from feeds.profile import default_profile
 from feeds.profile.html import HtmlRules
 from feeds.sources.base import Retrieval
@@ -317,10 +317,12 @@ class Memory:
     usual: int = 0
     etags: dict[str, str] = field(default_factory=dict)
 
-    def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
+    def file_dates(
+        self, source: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, tuple[int, int]]:
         return {}
 
-    def folder_digest(self, source: str) -> str | None:
+    def folder_ranges(self, source: str) -> FolderRanges | None:
         return None
 
     def file_stamp(self, source: str, path: str) -> FileStamp | None:

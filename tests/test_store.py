@@ -12,7 +12,7 @@ import pytest
 
 from feeds.errors import StateError
 from feeds.ingest import IngestResult
-from feeds.model import Asset, DateOrigin, Release, ReleaseKind
+from feeds.model import Asset, DateOrigin, FolderRanges, Release, ReleaseKind
 from feeds.store import Store, releases
 from feeds.store.codec import release_from_json, release_to_json
 from feeds.store.keyhash import key_hash
@@ -179,6 +179,44 @@ def test_a_version_10_state_gets_its_keys_hashed_and_still_matches(tmp_path: Pat
         assert state.ingest(TEASER, "b.txt", NOW).entry_id == article.entry_id
     finally:
         state.close()
+
+
+def test_a_version_11_state_drops_its_folder_digests(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.sqlite"
+    State(path).close()
+    db = sqlite3.connect(path)
+    db.executescript(
+        "INSERT INTO meta VALUES ('dump.folder-digest.dumps', 'ab12');"
+        "INSERT INTO meta VALUES ('dump.folder-digestless', 'kept');"
+        "PRAGMA user_version = 11;"
+    )
+    db.close()
+    state = State(path)
+    try:
+        connection = state.store.database.connection
+        keys = {r[0] for r in connection.execute("SELECT key FROM meta")}
+        assert "dump.folder-digestless" in keys and "dump.folder-digest.dumps" not in keys
+        # With nothing kept, the next run compares every file of the folder.
+        assert state.store.memory.folder_ranges("dumps") is None
+    finally:
+        state.close()
+
+
+def test_folder_ranges_read_back_as_kept_or_not_at_all(store: State) -> None:
+    memory = store.store.memory
+    kept = FolderRanges(("dumps/b.txt",), ("d1", None))
+    memory.save_folder_ranges("dumps", kept)
+    assert memory.folder_ranges("dumps") == kept
+    assert memory.folder_ranges("other") is None
+    # A value not as written (one digest short, or no JSON) is no ranges: every file is
+    # compared again rather than trusted.
+    database = store.store.database
+    database.set_meta("dump.folder-ranges.dumps", '{"bounds": ["b"], "digests": ["d1"]}')
+    assert memory.folder_ranges("dumps") is None
+    database.set_meta("dump.folder-ranges.dumps", "{not json")
+    assert memory.folder_ranges("dumps") is None
+    memory.save_folder_ranges("dumps", None)
+    assert database.meta("dump.folder-ranges.dumps") is None
 
 
 def test_a_hash_shared_by_other_texts_never_matches_them(

@@ -8,14 +8,16 @@ from typing import Protocol
 
 from feeds.config import Config, HttpSettings
 from feeds.errors import SourceError
-from feeds.model import FileStamp, Retrieved
+from feeds.model import FileStamp, FolderRanges, Retrieved
 
 
 class Recall(Protocol):
     """What a source may know of earlier runs."""
 
-    def file_dates(self, source: str) -> dict[str, tuple[int, int]]: ...
-    def folder_digest(self, source: str) -> str | None: ...
+    def file_dates(
+        self, source: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, tuple[int, int]]: ...
+    def folder_ranges(self, source: str) -> FolderRanges | None: ...
     def file_stamp(self, source: str, path: str) -> FileStamp | None: ...
     def validators(self, url: str) -> tuple[str | None, str | None]: ...
     def listing_fingerprint(self, source: str, url: str) -> str | None: ...
@@ -52,9 +54,9 @@ class Retrieval:
     #: Files whose stamp changed (keyed like ``Retrieved.key``), and known files now gone.
     stamps: dict[str, FileStamp] = field(default_factory=dict)
     gone: list[str] = field(default_factory=list)
-    #: Dump sources: the digest of every matched file's name, size and mtime, kept once
-    #: all of them are stored (a later run with the same digest has nothing to read).
-    folder_digest: str | None = None
+    #: Dump sources: the matched files cut into ranges with the digest of each, kept
+    #: once the files are stored (a later run reads only the ranges that changed).
+    folder_ranges: FolderRanges | None = None
     #: Listing pages read (html sources).
     pages: list[ListingPage] = field(default_factory=list)
     #: Validators of a document that came back unchanged or was read (feed sources).

@@ -6,17 +6,19 @@ unchanged (same SHA-256) is not handed on.
 
 from __future__ import annotations
 
+import bisect
 import fnmatch
 import glob
 import hashlib
 import os
 import re
 import stat as stat_mode
+from collections.abc import Sequence
 from pathlib import Path
 
 from feeds.config import Config, DumpSourceConfig, display_path
 from feeds.errors import InputError
-from feeds.model import DocumentKind, FileStamp, Retrieved
+from feeds.model import DocumentKind, FileStamp, FolderRanges, Retrieved
 from feeds.sources.base import Recall, Retrieval
 
 
@@ -54,9 +56,9 @@ def matching_files(patterns: list[str], folder: Path) -> list[tuple[str, int, in
     return files
 
 
-def folder_digest(files: list[tuple[str, str, int, int]]) -> str:
-    """One digest of the matched files' keys, sizes and mtimes (``(key, path, size,
-    mtime_ns)`` each)."""
+def folder_digest(files: Sequence[tuple[str, str, int, int]]) -> str:
+    """One digest of listed files' keys, sizes and mtimes (``(key, path, size, mtime_ns)``
+    each)."""
     # NUL ends every field: no file name holds one, so no two listings read the same.
     listing = "".join(f"{key}\0{size}\0{mtime_ns}\0" for key, _, size, mtime_ns in files)
     return hashlib.sha256(listing.encode("utf-8", "surrogateescape")).hexdigest()
@@ -114,13 +116,10 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
     # A file is known by its path relative to the config folder when it lies below it.
     prefix = f"{folder}{os.sep}"
     keyed = [(name.removeprefix(prefix), name, size, mtime) for name, size, mtime in files]
-    digest = folder_digest(keyed)
-    run = Retrieval(items=len(files), folder_digest=digest)
-    if digest == recall.folder_digest(source.name):
-        return run
-    known = recall.file_dates(source.name)
+    run = Retrieval(items=len(files))
+    compared, known, run.folder_ranges = _changed(keyed, source.name, recall)
     present: set[str] = set()
-    for key, name, size, mtime_ns in keyed:
+    for key, name, size, mtime_ns in compared:
         present.add(key)
         if known.get(key) == (size, mtime_ns):
             continue
@@ -151,3 +150,50 @@ def read_dumps(source: DumpSourceConfig, config: Config, recall: Recall) -> Retr
         )
     run.gone = sorted(known.keys() - present)
     return run
+
+
+#: Files per range of a listing (:class:`~feeds.model.FolderRanges`): a run that finds one
+#: new dump among a hundred thousand compares a few hundred files with the state.
+RANGE_FILES = 512
+
+#: A listed file: its key, path, size and mtime (ns).
+Listed = tuple[str, str, int, int]
+
+
+def _changed(
+    keyed: list[Listed], source: str, recall: Recall
+) -> tuple[list[Listed], dict[str, tuple[int, int]], FolderRanges]:
+    """The listed files to compare with the state (in the order they were listed), the
+    stored size and mtime of every stored file among them or in their ranges, and the
+    ranges of the whole listing as it is now."""
+    listing = sorted(keyed)  # by key, the order of the state's index of files
+    stored = recall.folder_ranges(source)
+    if stored is None:
+        return keyed, recall.file_dates(source), _cut(listing)
+    spans = _spans(listing, stored.bounds)
+    now = FolderRanges(stored.bounds, tuple(folder_digest(listing[a:b]) for a, b in spans))
+    changed = [i for i, digest in enumerate(now.digests) if digest != stored.digests[i]]
+    known: dict[str, tuple[int, int]] = {}
+    compared: list[Listed] = []
+    for i in changed:
+        start = stored.bounds[i - 1] if i else None
+        end = stored.bounds[i] if i < len(stored.bounds) else None
+        known.update(recall.file_dates(source, start, end))
+        compared += listing[slice(*spans[i])]
+    compared.sort(key=lambda listed: listed[1])
+    balanced = all(b - a <= 2 * RANGE_FILES for a, b in spans)
+    return compared, known, now if balanced else _cut(listing)
+
+
+def _spans(listing: list[Listed], bounds: Sequence[str]) -> list[tuple[int, int]]:
+    """Where each range starts and ends in ``listing`` (sorted by key)."""
+    cuts = [bisect.bisect_left(listing, (bound,)) for bound in bounds]
+    return list(zip([0, *cuts], [*cuts, len(listing)], strict=True))
+
+
+def _cut(listing: list[Listed]) -> FolderRanges:
+    """``listing`` (sorted by key) cut into ranges of :data:`RANGE_FILES` files."""
+    starts = range(RANGE_FILES, len(listing), RANGE_FILES)
+    bounds = tuple(listing[i][0] for i in starts)
+    spans = _spans(listing, bounds)
+    return FolderRanges(bounds, tuple(folder_digest(listing[a:b]) for a, b in spans))

@@ -3,13 +3,14 @@ when each crawl last walked its whole listing."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 
-from feeds.model import FileStamp
+from feeds.model import FileStamp, FolderRanges
 from feeds.store.database import Database
 
-#: Key prefix, in the meta table, of each dump source's folder digest.
-_FOLDER_DIGEST = "dump.folder-digest."
+#: Key prefix, in the meta table, of each dump source's folder ranges.
+_FOLDER_RANGES = "dump.folder-ranges."
 
 
 class SqliteMemory:
@@ -24,23 +25,43 @@ class SqliteMemory:
         ).fetchone()
         return FileStamp(row[0], row[1], row[2]) if row else None
 
-    def file_dates(self, source: str) -> dict[str, tuple[int, int]]:
-        """Size and mtime of every file of a source, in one query: a folder is compared
-        with them on every run, and only a file that differs needs its hash."""
+    def file_dates(
+        self, source: str, start: str | None = None, end: str | None = None
+    ) -> dict[str, tuple[int, int]]:
+        """Size and mtime of the files of a source (those with keys from ``start``,
+        included, to ``end``, excluded, when given), in one query: a folder is compared
+        with them, and only a file that differs needs its hash."""
+        where, values = "source=?", [source]
+        if start is not None:
+            where, values = f"{where} AND path >= ?", [*values, start]
+        if end is not None:
+            where, values = f"{where} AND path < ?", [*values, end]
         return {
             path: (size, mtime_ns)
             for path, size, mtime_ns in self.db.execute(
-                "SELECT path, size, mtime_ns FROM files WHERE source=?", (source,)
+                f"SELECT path, size, mtime_ns FROM files WHERE {where}", values
             )
         }
 
-    def folder_digest(self, source: str) -> str | None:
-        """The digest of the files a source matched when all of them were last stored."""
-        return self.db.meta(_FOLDER_DIGEST + source)
+    def folder_ranges(self, source: str) -> FolderRanges | None:
+        """The ranges of a source's files as they were when last stored."""
+        text = self.db.meta(_FOLDER_RANGES + source)
+        if text is None:
+            return None
+        try:
+            kept = json.loads(text)
+            ranges = FolderRanges(tuple(kept["bounds"]), tuple(kept["digests"]))
+        except (ValueError, KeyError, TypeError):
+            return None  # not as written: every file is compared again
+        return ranges if len(ranges.digests) == len(ranges.bounds) + 1 else None
 
-    def save_folder_digest(self, source: str, digest: str | None) -> None:
-        """Keep ``digest`` for the source's files, or drop the one kept (None)."""
-        self.db.set_meta(_FOLDER_DIGEST + source, digest)
+    def save_folder_ranges(self, source: str, ranges: FolderRanges | None) -> None:
+        """Keep ``ranges`` for the source's files, or drop the ones kept (None)."""
+        text = None
+        if ranges is not None:
+            kept = {"bounds": ranges.bounds, "digests": ranges.digests}
+            text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
+        self.db.set_meta(_FOLDER_RANGES + source, text)
 
     def remember_file(self, source: str, path: str, stamp: FileStamp) -> None:
         self.db.execute(

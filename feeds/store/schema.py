@@ -261,6 +261,10 @@ def _hash_keys(connection: sqlite3.Connection) -> None:
     connection.execute("CREATE INDEX entries_text_hash ON entries (text_hash)")
 
 
+# Dump folders are compared by ranges (their digests are kept under another key).
+_FOLDER_RANGES = "DELETE FROM meta WHERE key LIKE 'dump.folder-digest.%'"
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial schema", sql=_INITIAL),
     Migration(2, "when the stored copy was made", sql=_OBSERVED),
@@ -273,6 +277,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(9, "chunks found by entry", sql=_CHUNKS_BY_ENTRY),
     Migration(10, "entries found by the version of their keys", sql=_KEYS_VERSION),
     Migration(11, "lead and text keys found by their hashes", sql=_HASHED_KEYS, run=_hash_keys),
+    Migration(12, "dump folders compared by ranges", sql=_FOLDER_RANGES),
 )
 LATEST = MIGRATIONS[-1].version
 
