@@ -5,8 +5,10 @@ without what the floor measures.  Each floor runs in a child process like the ca
 
 * **interpreter**: ``python -c pass``.
 * **start-up**: a fresh interpreter importing exactly the modules one run of a case
-  imported (read from that run's ``-X importtime`` report) and doing nothing else:
-  the libraries and the package's own modules, their classes and module-level patterns.
+  imported (read from that run's ``-X importtime`` report) and doing nothing else: the
+  libraries' modules alone, a floor no change to feeds lowers short of dropping a
+  library; then with the package's own, what loading feeds' code (its classes and
+  module-level patterns) adds.
 * **rendering**: ``feeds publish`` of the cold case's state with its output folder
   emptied first: every file rendered, checked and written again, with no source read and
   nothing parsed or stored.
