@@ -257,8 +257,9 @@ def floors_under_targets(rows: list[Row]) -> list[str]:
         if row.group != "floors" or not row.runs:
             continue
         wall, cpu = row.median("wall"), row.median("cpu")
+        size = f" ({row.size_text})" if row.size_text != "–" else ""
         lines.append(
-            f"- {row.extra.get('bounds', '–')}: {row.label} ({row.size_text}) takes "
+            f"- {row.extra.get('bounds', '–')}: {row.label}{size} takes "
             f"{_s(wall)} s wall, {_s(cpu)} s CPU"
         )
     if not lines:
