@@ -208,6 +208,11 @@ def test_folder_ranges_read_back_as_kept_or_not_at_all(store: State) -> None:
     memory.save_folder_ranges("dumps", kept)
     assert memory.folder_ranges("dumps") == kept
     assert memory.folder_ranges("other") is None
+    # The same ranges again (a folder with nothing new) write nothing.
+    connection = store.store.database.connection
+    changes = connection.total_changes
+    memory.save_folder_ranges("dumps", FolderRanges(("dumps/b.txt",), ("d1", None)))
+    assert connection.total_changes == changes
     # A value not as written (one digest short, or no JSON) is no ranges: every file is
     # compared again rather than trusted.
     database = store.store.database

@@ -61,7 +61,9 @@ class SqliteMemory:
         if ranges is not None:
             kept = {"bounds": ranges.bounds, "digests": ranges.digests}
             text = json.dumps(kept, ensure_ascii=False, separators=(",", ":"))
-        self.db.set_meta(_FOLDER_RANGES + source, text)
+        # Ranges as kept are not written again (a large folder's run tens of kilobytes).
+        if text != self.db.meta(_FOLDER_RANGES + source):
+            self.db.set_meta(_FOLDER_RANGES + source, text)
 
     def remember_file(self, source: str, path: str, stamp: FileStamp) -> None:
         self.db.execute(
