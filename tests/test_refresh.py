@@ -329,10 +329,11 @@ def test_an_unchanged_dump_folder_is_not_compared_file_by_file(
         return file_dates(self, source, start, end)
 
     monkeypatch.setattr(SqliteMemory, "file_dates", counted)
-    # Every file as stored: one digest says so, and no stored size or mtime is read.
+    # Every file as stored: the digests of its ranges say so, and no stored size or mtime
+    # is read.
     quiet = run_refresh(config)
     assert (compared, quiet.sources[0].seen, quiet.sources[0].requests) == ([], 0, 0)
-    # One file touched: the folder is compared, the file read again, nothing moves.
+    # One file touched: its range is compared, the file read again, nothing moves.
     touched = config.parent / "dumps" / SAMPLES[1].name
     os.utime(touched, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
     again = run_refresh(config)
