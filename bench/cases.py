@@ -532,14 +532,15 @@ def serve_case(
     timeout: float | None,
     seconds: int = 5,
     rounds: int = 3,
+    releases: int = 0,
 ) -> Row:
-    """Hands the published folder to ``bench/serve_bench.py`` (feeds serve against
-    nginx, measured with wrk) and keeps what it reports."""
+    """Hands the published folder of ``releases`` releases to ``bench/serve_bench.py``
+    (feeds serve against nginx, measured with wrk) and keeps what it reports."""
     row = Row(
         "serve",
         "serve",
         "conditional GET → 304, 50 connections",
-        0,
+        releases,
         f"output of the dump corpus ({root.name})",
     )
     script = SERVE_BENCH

@@ -309,8 +309,9 @@ def _serve(row: Row) -> list[str]:
         return ["serve_bench.py reported:", "", "```json", json.dumps(data, indent=1), "```"]
     results: dict[str, dict[str, dict[str, Any]]] = data["results"]
     scenarios: dict[str, str] = data.get("scenarios", {})
+    output = f"the {row.size:,}-release output" if row.size else "the published output"
     lines = [
-        f"`{data.get('path')}` of the 10,000-release output, {data.get('rounds')} rounds of "
+        f"`{data.get('path')}` of {output}, {data.get('rounds')} rounds of "
         f"{data.get('seconds')} s per scenario with wrk (keep-alive), median round shown; "
         f"{data.get('nginx')}.",
         "",

@@ -281,7 +281,13 @@ def run_all(
         if scale.releases in dump_projects or not cases.SERVE_BENCH.exists():
             root = dump_projects.get(scale.releases, work)
             row = cases.serve_case(
-                root, work, _log, scale.timeout, scale.serve_seconds, scale.serve_rounds
+                root,
+                work,
+                _log,
+                scale.timeout,
+                scale.serve_seconds,
+                scale.serve_rounds,
+                releases=scale.releases if scale.releases in dump_projects else 0,
             )
         else:
             row = cases.Row(
